@@ -1,0 +1,50 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Targets follow ../shared/DESIGN.md: Handlebars and TOML are standalone,
+// Habitat joins them, Supervision knows nothing of Habitat, Runtime joins
+// Habitat + Supervision + Certificates, and the `roost` executable stays thin.
+let package = Package(
+    name: "roost",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "roost", targets: ["roost"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+    ],
+    targets: [
+        // Tiny C shim for what Glibc's Swift module lacks (signalfd, prctl, posix_spawn flags).
+        .target(name: "CSupport"),
+        // Generic Handlebars engine: standard library only.
+        .target(name: "Handlebars"),
+        // TOML 1.0 decoder that keeps source key order: standard library only.
+        .target(name: "TOML"),
+        // Package model, config layering, render context, Habitat's helpers.
+        .target(name: "Habitat", dependencies: ["Handlebars", "TOML"]),
+        // Key + self-signed certificate, atomic writes, file lock.
+        .target(name: "Certificates", dependencies: [
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
+        ]),
+        // Spawn, signals, the one reaper, hooks, restart policy, health loop.
+        .target(name: "Supervision", dependencies: ["CSupport"]),
+        // One service's lifecycle, shared by `start` and `dev`.
+        .target(name: "Runtime", dependencies: ["Habitat", "Supervision", "Certificates"]),
+        .executableTarget(name: "roost", dependencies: [
+            "Runtime", "Habitat", "Handlebars", "TOML", "Certificates", "Supervision",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "HandlebarsTests", dependencies: ["Handlebars", "Habitat"]),
+        .testTarget(name: "TOMLTests", dependencies: ["TOML"]),
+        .testTarget(name: "HabitatTests", dependencies: ["Habitat", "Handlebars", "TOML"]),
+        .testTarget(name: "CertificatesTests", dependencies: ["Certificates"]),
+        .testTarget(name: "SupervisionTests", dependencies: ["Supervision"]),
+        // Runs the built `roost` binary as a user would.
+        .testTarget(name: "IntegrationTests", dependencies: ["roost"]),
+    ]
+)

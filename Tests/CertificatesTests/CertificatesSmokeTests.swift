@@ -1,0 +1,6 @@
+import XCTest
+@testable import Certificates
+
+final class CertificatesSmokeTests: XCTestCase {
+    func testModuleLoads() { XCTAssertNotNil(Certificates.self as Any.Type?) }
+}

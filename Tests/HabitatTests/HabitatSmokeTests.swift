@@ -1,0 +1,6 @@
+import XCTest
+@testable import Habitat
+
+final class HabitatSmokeTests: XCTestCase {
+    func testModuleLoads() { XCTAssertNotNil(Habitat.self as Any.Type?) }
+}
