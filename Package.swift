@@ -39,6 +39,9 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // Prints toml-test's tagged JSON for ../shared/toml-test/run.py.
+        .executableTarget(name: "toml-test-decoder", dependencies: ["TOML"]),
+
         .testTarget(name: "HandlebarsTests", dependencies: ["Handlebars", "Habitat"]),
         .testTarget(name: "TOMLTests", dependencies: ["TOML"]),
         .testTarget(name: "HabitatTests", dependencies: ["Habitat", "Handlebars", "TOML"]),
