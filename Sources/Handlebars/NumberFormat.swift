@@ -29,7 +29,7 @@ public enum NumberFormat {
 
     /// Splits a finite, non-zero double into sign, its shortest round-trip
     /// decimal digits (no leading or trailing zeros) and a power of ten.
-    static func decompose(_ value: Double) -> (Bool, String, Int) {
+    public static func decompose(_ value: Double) -> (negative: Bool, digits: String, exponent: Int) {
         // Swift's description is already the shortest round-trip form; only
         // its layout differs ("1e+16", "0.001", "123.5").
         var text = Swift.abs(value).description

@@ -1,0 +1,24 @@
+/// The service directory `/hab/svc/<name>` and what lives in it (spec 6),
+/// under a root that can be moved (`--svc-root`, or `./.roost/svc` in dev).
+public struct ServiceLayout: Sendable, Equatable {
+    public var path: String
+
+    public init(svcRoot: String, packageName: String) {
+        path = FileSystem.join(svcRoot, packageName)
+    }
+
+    public var configPath: String { path + "/config" }
+    public var configInstallPath: String { path + "/config_install" }
+    public var dataPath: String { path + "/data" }
+    public var filesPath: String { path + "/files" }
+    public var staticPath: String { path + "/static" }
+    public var varPath: String { path + "/var" }
+    public var hooksPath: String { path + "/hooks" }
+    public var logsPath: String { path + "/logs" }
+    public var pidFile: String { path + "/PID" }
+    public var runFile: String { path + "/run" }
+    /// roost's record of the last health check (`roost health` reads it).
+    public var healthFile: String { varPath + "/roost-health" }
+    /// Habitat's deprecated user.toml location.
+    public var legacyUserTOML: String { path + "/user.toml" }
+}

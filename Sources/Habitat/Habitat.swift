@@ -1,5 +1,0 @@
-import Handlebars
-import TOML
-
-/// Habitat's package model, config layering and render context.
-public enum Habitat {}

@@ -1,0 +1,62 @@
+/// Builds a `ServicePackage` from a source plan folder by reading `plan.sh`
+/// statically (spec section 8 names what plan-build would write).
+enum PlanPackageReader {
+    /// `planFile` is the path of plan.sh; templates live beside it.
+    static func read(planFile: String, svcRoot: String, pkgsRoot: String) throws(HabitatError) -> ServicePackage {
+        guard let text = FileSystem.readString(planFile) else {
+            throw HabitatError(.missingInput, source: planFile, "cannot read the plan")
+        }
+        let directory = planFile.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        // Names plan-build defines before the plan runs, so `pkg_svc_run` and
+        // friends expand as they would in a build.
+        let preliminary = PlanFile(text: text)
+        guard let name = preliminary.scalar("pkg_name"), !name.isEmpty else {
+            throw HabitatError(.config, source: planFile, "pkg_name is not set (roost reads plan.sh statically; it must be a literal assignment)")
+        }
+        let origin = preliminary.scalar("pkg_origin") ?? "local"
+        let version = preliminary.scalar("pkg_version").flatMap { $0.isEmpty || $0.contains("$(") ? nil : $0 } ?? "0.0.0"
+        let release = "0"
+        let ident = PackageIdent(origin: origin, name: name, version: version, release: release)
+        let installPath = "\(pkgsRoot)/\(ident)"
+        let svcPath = "\(svcRoot)/\(name)"
+        let predefined: [String: String] = [
+            "pkg_name": name, "pkg_origin": origin, "pkg_version": version, "pkg_release": release,
+            "pkg_prefix": installPath, "pkg_svc_path": svcPath,
+            "pkg_svc_data_path": svcPath + "/data", "pkg_svc_files_path": svcPath + "/files",
+            "pkg_svc_var_path": svcPath + "/var", "pkg_svc_config_path": svcPath + "/config",
+            "pkg_svc_static_path": svcPath + "/static", "pkg_svc_config_install_path": svcPath + "/config_install",
+            "pkg_svc_user": "hab", "pkg_svc_group": "hab",
+        ]
+        let plan = PlanFile(text: text, predefined: predefined)
+
+        var pkg = ServicePackage(ident: ident, layout: .plan(planFile: planFile),
+                                 directory: directory.isEmpty ? "." : directory, installPath: installPath)
+        pkg.binds = plan.map("pkg_binds").map { ($0.key, $0.value.split(whereSeparator: \.isWhitespace).map(String.init)) }
+        pkg.bindsOptional = plan.map("pkg_binds_optional").map { ($0.key, $0.value.split(whereSeparator: \.isWhitespace).map(String.init)) }
+        pkg.exports = plan.map("pkg_exports").map { ($0.key, $0.value) }
+        pkg.exposeExportNames = plan.array("pkg_exposes")
+        pkg.svcUser = plan.scalar("pkg_svc_user")
+        pkg.svcGroup = plan.scalar("pkg_svc_group")
+        if let signal = plan.scalar("pkg_shutdown_signal"), !signal.isEmpty {
+            guard habitatShutdownSignals.contains(signal) else {
+                throw HabitatError(.config, source: planFile,
+                                   "pkg_shutdown_signal '\(signal)' is not one of \(habitatShutdownSignals.joined(separator: " "))")
+            }
+            pkg.shutdownSignal = signal
+        }
+        if let timeout = plan.scalar("pkg_shutdown_timeout_sec"), !timeout.isEmpty {
+            guard let seconds = Int(timeout), seconds >= 0 else {
+                throw HabitatError(.config, source: planFile, "pkg_shutdown_timeout_sec '\(timeout)' is not a whole number")
+            }
+            pkg.shutdownTimeoutSeconds = seconds
+        }
+        if let run = plan.scalar("pkg_svc_run"), !run.isEmpty { pkg.svcRun = run }
+        for dep in plan.array("pkg_deps") {
+            guard let partial = PackageIdent(parsing: dep) else { continue }
+            pkg.deps.append(PackageLocator.newestInstalled(partial, pkgsRoot: pkgsRoot).map(\.ident) ?? partial)
+        }
+        let binDirs = plan.arrays["pkg_bin_dirs"] ?? []
+        pkg.runtimePath = binDirs.map { "\(installPath)/\($0)" }
+        return pkg
+    }
+}

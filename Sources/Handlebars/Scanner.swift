@@ -1,0 +1,308 @@
+/// Splits a template into text and tags, and applies whitespace control
+/// (`~` and standalone lines, handlebars.js rules, which handlebars-rust
+/// follows).
+struct Scanner {
+    /// What a tag is, from its sigil.
+    enum TagKind: Equatable {
+        case mustache
+        case blockOpen
+        case inverseOpen      // {{^name}}
+        case close            // {{/name}}
+        case elseTag          // {{else}}, {{^}}, {{else if …}}
+        case comment
+        case partial          // {{> name}}
+        case inlineOpen       // {{#*inline "x"}}
+        case rawBlock         // {{{{name}}}}…{{{{/name}}}}
+    }
+
+    struct Tag {
+        var kind: TagKind
+        /// The tag's inside, after the sigil and without the `~` marks.
+        var content: [UInt8]
+        /// Byte offset of `content` in the source, for positions.
+        var contentOffset: Int
+        var offset: Int
+        var stripLeft = false
+        var stripRight = false
+        /// For raw blocks: the literal body.
+        var rawBody = ""
+        /// For standalone partials: the indentation removed before them.
+        var indent = ""
+    }
+
+    enum Token {
+        case text(original: [UInt8], value: [UInt8])
+        case tag(Tag)
+    }
+
+    let source: [UInt8]
+    let lineStarts: [Int]
+
+    init(_ source: [UInt8]) {
+        self.source = source
+        var starts = [0]
+        for (k, b) in source.enumerated() where b == 0x0A { starts.append(k + 1) }
+        lineStarts = starts
+    }
+
+    func position(_ offset: Int) -> SourcePosition {
+        var lo = 0
+        var hi = lineStarts.count - 1
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if lineStarts[mid] <= offset { lo = mid } else { hi = mid - 1 }
+        }
+        var column = 1
+        var k = lineStarts[lo]
+        while k < min(offset, source.count) {
+            if source[k] & 0xC0 != 0x80 { column += 1 }
+            k += 1
+        }
+        return SourcePosition(line: lo + 1, column: column)
+    }
+
+    func error(_ message: String, at offset: Int) -> TemplateError {
+        let p = position(offset)
+        return TemplateError(message: message, line: p.line, column: p.column)
+    }
+
+    func starts(_ text: String, at k: Int) -> Bool {
+        let t = Array(text.utf8)
+        return k + t.count <= source.count && source[k..<k + t.count].elementsEqual(t)
+    }
+
+    func find(_ text: String, from k: Int) -> Int? {
+        let t = Array(text.utf8)
+        var j = k
+        while j + t.count <= source.count {
+            if source[j] == t[0] && source[j..<j + t.count].elementsEqual(t) { return j }
+            j += 1
+        }
+        return nil
+    }
+
+    // MARK: Splitting
+
+    func tokens() throws(TemplateError) -> [Token] {
+        var out: [Token] = []
+        var text: [UInt8] = []
+        var i = 0
+        func flushText() {
+            if !text.isEmpty { out.append(.text(original: text, value: text)); text = [] }
+        }
+        while i < source.count {
+            guard source[i] == UInt8(ascii: "{"), i + 1 < source.count, source[i + 1] == UInt8(ascii: "{") else {
+                text.append(source[i])
+                i += 1
+                continue
+            }
+            // `\{{` is a literal `{{`; `\\{{` is a backslash and a real tag.
+            if let last = text.last, last == UInt8(ascii: "\\") {
+                let escapedBackslash = text.count >= 2 && text[text.count - 2] == UInt8(ascii: "\\")
+                text.removeLast()
+                if !escapedBackslash {
+                    text += [UInt8(ascii: "{"), UInt8(ascii: "{")]
+                    i += 2
+                    continue
+                }
+            }
+            flushText()
+            let (tag, next) = try scanTag(at: i)
+            out.append(.tag(tag))
+            i = next
+        }
+        flushText()
+        applyWhitespaceControl(&out)
+        return out
+    }
+
+    /// Reads one tag starting at `{{`; returns it and the offset after it.
+    func scanTag(at start: Int) throws(TemplateError) -> (Tag, Int) {
+        if starts("{{{{", at: start) { return try scanRawBlock(at: start) }
+        let triple = starts("{{{", at: start)
+        var i = start + (triple ? 3 : 2)
+        var tag = Tag(kind: .mustache, content: [], contentOffset: i, offset: start)
+        // handlebars-rust allows spaces around `~` and the sigil.
+        func skipSpaces() { while i < source.count, isSpace(source[i]) { i += 1 } }
+        skipSpaces()
+        if !triple, i < source.count, source[i] == UInt8(ascii: "~") {
+            tag.stripLeft = true
+            i += 1
+            skipSpaces()
+        } else if triple, i < source.count, source[i] == UInt8(ascii: "~") {
+            tag.stripLeft = true
+            i += 1
+        }
+        // Comments end at `--}}` (long form) or `}}` and may contain anything else.
+        if !triple, i < source.count, source[i] == UInt8(ascii: "!") {
+            tag.kind = .comment
+            let long = starts("!--", at: i)
+            var j = i + (long ? 3 : 1)
+            while true {
+                guard let end = find("}}", from: j) else { throw error("unclosed comment", at: start) }
+                var before = end
+                if before > j, source[before - 1] == UInt8(ascii: "~") { before -= 1 }
+                if long {
+                    guard before - 2 >= i + 3, source[before - 1] == UInt8(ascii: "-"), source[before - 2] == UInt8(ascii: "-") else {
+                        j = end + 1
+                        continue
+                    }
+                }
+                tag.stripRight = before < end
+                return (tag, end + 2)
+            }
+        }
+        var sigil: UInt8?
+        if !triple, i < source.count, "#/^>&".utf8.contains(source[i]) {
+            sigil = source[i]
+            i += 1
+            if sigil == UInt8(ascii: "#"), i < source.count, source[i] == UInt8(ascii: ">") {
+                throw error("partial blocks ({{#> …}}) are not supported", at: start)
+            }
+            if sigil == UInt8(ascii: "#"), i < source.count, source[i] == UInt8(ascii: "*") {
+                i += 1
+                tag.kind = .inlineOpen
+            }
+        }
+        // Find the closing `}}` (or `}}}`), skipping quoted strings.
+        let closer = triple ? "}}}" : "}}"
+        var j = i
+        var quote: UInt8?
+        while true {
+            guard j < source.count else { throw error("unclosed tag: expected '\(closer)'", at: start) }
+            let b = source[j]
+            if let q = quote {
+                if b == UInt8(ascii: "\\") { j += 2; continue }
+                if b == q { quote = nil }
+                j += 1
+                continue
+            }
+            if b == UInt8(ascii: "\"") || b == UInt8(ascii: "'") { quote = b; j += 1; continue }
+            if starts(closer, at: j) { break }
+            j += 1
+        }
+        var contentEnd = j
+        while contentEnd > i, isSpace(source[contentEnd - 1]) { contentEnd -= 1 }
+        if contentEnd > i, source[contentEnd - 1] == UInt8(ascii: "~") {
+            tag.stripRight = true
+            contentEnd -= 1
+        }
+        var contentStart = i
+        while contentStart < contentEnd, isSpace(source[contentStart]) { contentStart += 1 }
+        while contentEnd > contentStart, isSpace(source[contentEnd - 1]) { contentEnd -= 1 }
+        tag.content = Array(source[contentStart..<contentEnd])
+        tag.contentOffset = contentStart
+        let after = j + closer.utf8.count
+        if tag.kind == .inlineOpen { return (tag, after) }
+        switch sigil {
+        case UInt8(ascii: "#")?: tag.kind = .blockOpen
+        case UInt8(ascii: "^")?: tag.kind = tag.content.isEmpty ? .elseTag : .inverseOpen
+        case UInt8(ascii: "/")?: tag.kind = .close
+        case UInt8(ascii: ">")?: tag.kind = .partial
+        case UInt8(ascii: "&")?: tag.kind = .mustache
+        default:
+            if tag.content == Array("else".utf8) || (tag.content.starts(with: Array("else".utf8))
+                && tag.content.count > 4 && isSpace(tag.content[4])) {
+                tag.kind = .elseTag
+                var rest = Array(tag.content.dropFirst(4))
+                var skipped = 4
+                while let f = rest.first, isSpace(f) { rest.removeFirst(); skipped += 1 }
+                tag.content = rest
+                tag.contentOffset += skipped
+            }
+        }
+        if tag.kind == .mustache && tag.content.isEmpty {
+            throw error("empty tag", at: start)
+        }
+        return (tag, after)
+    }
+
+    func scanRawBlock(at start: Int) throws(TemplateError) -> (Tag, Int) {
+        guard let openEnd = find("}}}}", from: start + 4) else { throw error("unclosed raw block tag", at: start) }
+        var tag = Tag(kind: .rawBlock, content: [], contentOffset: start + 4, offset: start)
+        var c = Array(source[(start + 4)..<openEnd])
+        while let f = c.first, isSpace(f) { c.removeFirst(); tag.contentOffset += 1 }
+        while let l = c.last, isSpace(l) { c.removeLast() }
+        tag.content = c
+        let name = String(decoding: c.prefix { !isSpace($0) }, as: UTF8.self)
+        let bodyStart = openEnd + 4
+        guard let close = find("{{{{/" + name + "}}}}", from: bodyStart) else {
+            throw error("unclosed raw block '\(name)': expected '{{{{/\(name)}}}}'", at: start)
+        }
+        tag.rawBody = String(decoding: source[bodyStart..<close], as: UTF8.self)
+        return (tag, close + 9 + name.utf8.count)
+    }
+
+    // MARK: Whitespace control
+
+    /// Tags that are removed with their line when they stand alone on it.
+    static func canStandAlone(_ kind: TagKind) -> Bool {
+        switch kind {
+        case .mustache, .rawBlock: return false
+        default: return true
+        }
+    }
+
+    func applyWhitespaceControl(_ tokens: inout [Token]) {
+        func text(_ k: Int) -> (original: [UInt8], value: [UInt8])? {
+            guard k >= 0, k < tokens.count, case .text(let o, let v) = tokens[k] else { return nil }
+            return (o, v)
+        }
+        func setValue(_ k: Int, _ v: [UInt8]) {
+            if case .text(let o, _) = tokens[k] { tokens[k] = .text(original: o, value: v) }
+        }
+        for k in tokens.indices {
+            guard case .tag(var tag) = tokens[k] else { continue }
+            if Scanner.canStandAlone(tag.kind) {
+                // Previous: start of template, or text whose last line is blank.
+                var prevOK = false
+                if k == 0 {
+                    prevOK = true
+                } else if let prev = text(k - 1) {
+                    if let nl = prev.original.lastIndex(of: 0x0A) {
+                        prevOK = prev.original[(nl + 1)...].allSatisfy(isSpace)
+                    } else {
+                        prevOK = k - 1 == 0 && prev.original.allSatisfy(isSpace)
+                    }
+                }
+                var nextOK = false
+                if k == tokens.count - 1 {
+                    nextOK = true
+                } else if let next = text(k + 1) {
+                    if let nl = next.original.firstIndex(of: 0x0A) {
+                        nextOK = next.original[..<nl].allSatisfy { isSpace($0) || $0 == 0x0D }
+                    } else {
+                        nextOK = k + 1 == tokens.count - 1 && next.original.allSatisfy(isSpace)
+                    }
+                }
+                if prevOK && nextOK {
+                    if let prev = text(k - 1) {
+                        var v = prev.value
+                        var removed: [UInt8] = []
+                        while let l = v.last, l == 0x20 || l == 0x09 { removed.insert(v.removeLast(), at: 0) }
+                        setValue(k - 1, v)
+                        if tag.kind == .partial { tag.indent = String(decoding: removed, as: UTF8.self) }
+                    }
+                    if let next = text(k + 1) {
+                        var v = next.value[...]
+                        while let f = v.first, f == 0x20 || f == 0x09 { v = v.dropFirst() }
+                        if v.first == 0x0D, v.dropFirst().first == 0x0A { v = v.dropFirst(2) } else if v.first == 0x0A { v = v.dropFirst() }
+                        setValue(k + 1, Array(v))
+                    }
+                    tokens[k] = .tag(tag)
+                }
+            }
+            if tag.stripLeft, let prev = text(k - 1) {
+                var v = prev.value
+                while let l = v.last, isWhitespace(l) { v.removeLast() }
+                setValue(k - 1, v)
+            }
+            if tag.stripRight, let next = text(k + 1) {
+                setValue(k + 1, Array(next.value.drop(while: isWhitespace)))
+            }
+        }
+    }
+}
+
+func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
+func isWhitespace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D || b == 0x0C || b == 0x0B }

@@ -1,0 +1,95 @@
+/// A parsed template, ready to render any number of times.
+public struct Template: Sendable {
+    /// The name used in messages (usually the file path).
+    public let name: String
+    let nodes: [Node]
+
+    /// Parses `source`. The error gives line, column and a reason.
+    public init(source: String, name: String = "") throws(TemplateError) {
+        self.name = name
+        nodes = try Parser(source).parse()
+    }
+}
+
+/// A helper: receives its evaluated arguments (and, for block helpers, the
+/// means to render its block) and returns a value. A block helper returns
+/// the text it rendered as a `.string`.
+public typealias HelperFunction = (HelperCall) throws -> Value
+
+/// The set of helpers and partials templates render with. `Handlebars()`
+/// has the built-ins Habitat's engine has: `if unless each with lookup raw
+/// log eq ne gt gte lt lte and or not len`.
+public struct Handlebars {
+    var helpers: [String: HelperFunction] = [:]
+    var partials: [String: Template] = [:]
+
+    public init() {
+        BuiltinHelpers.register(into: &self)
+    }
+
+    public mutating func registerHelper(_ name: String, _ helper: @escaping HelperFunction) {
+        helpers[name] = helper
+    }
+
+    /// Makes `template` available as `{{> name}}`.
+    public mutating func registerPartial(_ name: String, _ template: Template) {
+        partials[name] = template
+    }
+
+    public func hasHelper(_ name: String) -> Bool { helpers[name] != nil }
+
+    /// Renders `template` with `data` as its context.
+    public func render(_ template: Template, _ data: Value) throws(RenderError) -> String {
+        let state = RenderState(registry: self, root: data)
+        var out = ""
+        out.reserveCapacity(4096)
+        try state.render(template.nodes, into: &out)
+        return out
+    }
+}
+
+/// What a helper sees of its call.
+public struct HelperCall {
+    public let name: String
+    /// Evaluated positional arguments; a missing path is `.null`.
+    public let params: [Value]
+    /// Evaluated `key=value` arguments, in order.
+    public let hash: Object
+    /// Names given with `as |a b|`.
+    public let blockParamNames: [String]
+    let block: Block?
+    let state: RenderState
+    let position: SourcePosition
+
+    /// True when called as `{{#name}}…{{/name}}`.
+    public var isBlock: Bool { block != nil }
+    public var hasInverse: Bool { block?.inverse != nil }
+
+    /// The root of the render data (`@root`).
+    public var root: Value { state.root }
+
+    /// The current context (`this`).
+    public var context: Value { state.frames[state.frames.count - 1].this }
+
+    public func param(_ index: Int) -> Value? { index < params.count ? params[index] : nil }
+
+    /// Renders the block. With `context`, the block runs in a new scope whose
+    /// `this` is `context`, with `data` as its `@` variables and `blockParams`
+    /// bound to the `as |…|` names; without, it runs in the current scope.
+    public func renderBlock(context: Value? = nil, data: [String: Value] = [:], blockParams: [Value] = []) throws -> String {
+        guard let block else { return "" }
+        return try state.renderScoped(block.program, context: context, data: data,
+                                      blockParamNames: blockParamNames, blockParams: blockParams)
+    }
+
+    /// Renders the `{{else}}` part (empty when there is none).
+    public func renderInverse() throws -> String {
+        guard let inverse = block?.inverse else { return "" }
+        var out = ""
+        try state.render(inverse, into: &out)
+        return out
+    }
+
+    /// The data variables of the current scope (`@index`, `@key`, …).
+    public var data: [String: Value] { state.frames[state.frames.count - 1].data }
+}

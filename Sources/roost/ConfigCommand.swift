@@ -1,0 +1,85 @@
+import ArgumentParser
+import Habitat
+import Handlebars
+import Runtime
+
+/// `roost config show`: the merged cfg, and where each key came from.
+struct ConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config",
+        abstract: "Inspect the service's layered configuration.",
+        subcommands: [Show.self]
+    )
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the merged cfg (default.toml < HAB_<PKG> < user.toml), secrets redacted.",
+            discussion: """
+            Keys whose names contain password, secret, token or key are shown as <redacted> \
+            unless --show-secrets is given. --explain names the layer (file or variable) \
+            that set every key.
+            """
+        )
+
+        @OptionGroup var service: ServiceOptions
+
+        @Flag(help: "Name the file or variable that set each key.")
+        var explain = false
+
+        @Option(help: "Output format: toml or json.")
+        var format: OutputFormat = .toml
+
+        @Flag(name: .customLong("show-secrets"), help: "Print secret values instead of <redacted>.")
+        var showSecrets = false
+
+        enum OutputFormat: String, ExpressibleByArgument { case toml, json }
+
+        func run() throws {
+            let loaded: LoadedService
+            do {
+                loaded = try LoadedService.load(try service.settings())
+            } catch let error as HabitatError {
+                fail(error)
+            }
+            for note in loaded.notes { writeStderr("roost: note: \(note)\n") }
+            var cfg = Value.object(loaded.config.merged)
+            if !showSecrets { cfg = Secrets.redact(cfg) }
+            if explain {
+                writeStdout(ConfigExplanation.render(cfg, provenance: loaded.config.provenance))
+                return
+            }
+            switch format {
+            case .json:
+                writeStdout(JSONCodec.pretty(cfg) + "\n")
+            case .toml:
+                do {
+                    writeStdout(try TOMLWriter.render(cfg))
+                } catch {
+                    writeStderr("roost: cannot print this config as TOML (\(error)); use --format json\n")
+                    throw ExitCode(70)
+                }
+            }
+        }
+    }
+}
+
+/// `key.path = value    # source` lines for `config show --explain`.
+enum ConfigExplanation {
+    static func render(_ cfg: Value, provenance: [[String]: String]) -> String {
+        var lines: [(String, String)] = []
+        func walk(_ v: Value, _ path: [String]) {
+            if case .object(let o) = v, !o.isEmpty {
+                for (k, child) in o { walk(child, path + [k]) }
+                return
+            }
+            let key = path.map { k in k.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" } ? k : "\"\(k)\"" }
+                .joined(separator: ".")
+            lines.append(("\(key) = \(JSONCodec.compact(v))", provenance[path] ?? "?"))
+        }
+        walk(cfg, [])
+        let width = min(60, lines.map(\.0.count).max() ?? 0)
+        return lines.map { line, source in
+            line + String(repeating: " ", count: max(1, width - line.count + 2)) + "# " + source
+        }.joined(separator: "\n") + (lines.isEmpty ? "" : "\n")
+    }
+}

@@ -1,0 +1,106 @@
+import ArgumentParser
+import Habitat
+import Handlebars
+import Runtime
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Options shared by every command that loads a package (`start`, `dev`,
+/// `render`, `config show`).
+struct ServiceOptions: ParsableArguments {
+    @Argument(help: ArgumentHelp("Package: a plan folder (plan.sh or habitat/plan.sh), an installed package directory, or an ident origin/name[/version[/release]] under --pkgs-root.", valueName: "PKG"))
+    var package: String = "."
+
+    @Option(name: .customLong("svc-root"), help: ArgumentHelp("Where service directories are made.", valueName: "DIR"))
+    var svcRoot: String?
+
+    @Option(name: .customLong("pkgs-root"), help: ArgumentHelp("Where installed packages are.", valueName: "DIR"))
+    var pkgsRoot: String = "/hab/pkgs"
+
+    @Option(name: .customLong("user-root"), help: ArgumentHelp("Where user.toml files are: DIR/<pkg>/config/user.toml.", valueName: "DIR"))
+    var userRoot: String?
+
+    @Option(help: "The service group's group name (svc.group).")
+    var group: String = "default"
+
+    @Option(name: .customLong("sys-ip"), help: ArgumentHelp("This host's address as templates see it (sys.ip); found from the routing table when not given.", valueName: "IP"))
+    var sysIP: String?
+
+    @Option(help: ArgumentHelp("Hostname as templates see it (sys.hostname).", valueName: "NAME"))
+    var hostname: String?
+
+    @Option(name: .customLong("pkg-path"), help: ArgumentHelp("Where a dependency that is not installed lives, for pkgPathFor (repeatable).", valueName: "IDENT=PATH"))
+    var pkgPaths: [String] = []
+
+    @Option(name: .customLong("bind"), help: ArgumentHelp("Members of a bind (repeatable). Also ROOST_BIND_<NAME>=HOST[:PORT],...", valueName: "NAME=HOST[:PORT][,HOST[:PORT]]"))
+    var binds: [String] = []
+
+    @Option(name: .customLong("binds-file"), help: ArgumentHelp("TOML file describing binds, with per-member exported values (also ROOST_BINDS_FILE).", valueName: "FILE"))
+    var bindsFile: String?
+
+    /// Settings for `Runtime`, with `defaultSvcRoot`/`defaultUserRoot` used
+    /// when the options are not given (`/hab/...` for start, `./.roost/...` for dev).
+    func settings(defaultSvcRoot: String = "/hab/svc", defaultUserRoot: String = "/hab/user") throws -> ServiceSettings {
+        var s = ServiceSettings()
+        s.packageArgument = package
+        s.pkgsRoot = pkgsRoot
+        s.svcRoot = svcRoot ?? defaultSvcRoot
+        s.userRoot = userRoot ?? defaultUserRoot
+        s.group = group
+        s.sysIP = sysIP
+        s.hostname = hostname
+        s.environment = processEnvironment()
+        for mapping in pkgPaths {
+            guard let eq = mapping.firstIndex(of: "="), let ident = PackageIdent(parsing: String(mapping[..<eq])) else {
+                throw ValidationError("--pkg-path '\(mapping)' must be IDENT=PATH, e.g. core/openssl=/usr")
+            }
+            s.pkgPaths.append((ident, String(mapping[mapping.index(after: eq)...])))
+        }
+        return s
+    }
+
+    /// The binds file from the option or `ROOST_BINDS_FILE`.
+    var effectiveBindsFile: String? { bindsFile ?? processEnvironment()["ROOST_BINDS_FILE"] }
+}
+
+/// The process environment as a dictionary (without Foundation).
+func processEnvironment() -> [String: String] {
+    var env: [String: String] = [:]
+    var p = environ
+    while let entry = p.pointee {
+        let text = String(cString: entry)
+        if let eq = text.firstIndex(of: "=") {
+            env[String(text[..<eq])] = String(text[text.index(after: eq)...])
+        }
+        p += 1
+    }
+    return env
+}
+
+/// Prints a one-line (or excerpted) error to stderr and exits with its code.
+func fail(_ error: HabitatError) -> Never {
+    writeStderr("roost: " + error.description + "\n")
+    exit(error.exitCode)
+}
+
+func writeStderr(_ text: String) {
+    var bytes = Array(text.utf8)
+    var offset = 0
+    while offset < bytes.count {
+        let n = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress! + offset, $0.count - offset) }
+        if n <= 0 { if errno == EINTR { continue }; return }
+        offset += n
+    }
+}
+
+func writeStdout(_ text: String) {
+    var bytes = Array(text.utf8)
+    var offset = 0
+    while offset < bytes.count {
+        let n = bytes.withUnsafeMutableBytes { write(1, $0.baseAddress! + offset, $0.count - offset) }
+        if n <= 0 { if errno == EINTR { continue }; return }
+        offset += n
+    }
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Runs every test of roost from a clean clone: installs the Debian packages the
+# tests use when they are missing, builds, runs the unit and integration tests
+# (XCTest), then the shared conformance suites when ../shared is present.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v nginx >/dev/null || need+=(nginx-light)
+command -v openssl >/dev/null || need+=(openssl)
+command -v curl >/dev/null || need+=(curl)
+command -v unshare >/dev/null || need+=(util-linux)
+command -v tini >/dev/null || need+=(tini)
+command -v dumb-init >/dev/null || need+=(dumb-init)
+command -v python3 >/dev/null || need+=(python3)
+[ -d /usr/share/nodejs/handlebars ] || need+=(handlebars)
+if [ "${#need[@]}" -gt 0 ]; then
+  echo "== installing ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+# The example runs as the `hab` service user, as in the container image.
+getent group hab >/dev/null || groupadd --system hab
+getent passwd hab >/dev/null || useradd --system --gid hab --no-create-home --shell /usr/sbin/nologin hab
+
+echo "== swift build (release)"
+swift build -c release 2>&1 | grep -vE "^\[[0-9]+/[0-9]+\]" | tail -20
+
+status=0
+if [ -d ../shared ]; then
+  echo "== Handlebars corpus (Habitat truth)"
+  TRUTH=habitat ../shared/corpus/core-plans/run-corpus.sh .build/release/roost template | tail -3 || status=1
+  TRUTH=habitat MANIFEST=manifest-compat.tsv ../shared/corpus/core-plans/run-corpus.sh .build/release/roost template | tail -3 || status=1
+  if [ -x .build/release/toml-test-decoder ]; then
+    echo "== toml-test (TOML 1.0)"
+    python3 ../shared/toml-test/run.py .build/release/toml-test-decoder | tail -1 || status=1
+  fi
+else
+  echo "== ../shared is absent: skipping the Handlebars corpus and toml-test suites"
+fi
+
+echo "== swift test"
+set +e
+swift test 2>&1 | tee /tmp/roost-swift-test.log | grep -E "error:|failed|Executed|skipped|Skipped" | grep -v "^\[[0-9]"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+set -e
+exit $status
