@@ -1,0 +1,137 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Habitat
+
+/// Writes rendered files into their directories. Every write is atomic (a
+/// temp file in the same directory, fsync, rename, fsync of the directory);
+/// a file whose content did not change is not touched, so nothing downstream
+/// sees a spurious change.
+public struct RenderedOutput {
+    /// Where each kind of rendered file goes.
+    public struct Destination: Sendable {
+        public var config: String
+        public var configInstall: String
+        public var hooks: String
+
+        public init(config: String, configInstall: String, hooks: String) {
+            self.config = config
+            self.configInstall = configInstall
+            self.hooks = hooks
+        }
+
+        /// The service directory's own folders.
+        public init(layout: ServiceLayout) {
+            self.init(config: layout.configPath, configInstall: layout.configInstallPath, hooks: layout.hooksPath)
+        }
+
+        /// `DIR/config`, `DIR/config_install`, `DIR/hooks`.
+        public init(root: String) {
+            self.init(config: root + "/config", configInstall: root + "/config_install", hooks: root + "/hooks")
+        }
+
+        public func path(of file: RenderedFile) -> String {
+            switch file.kind {
+            case .config: return config + "/" + file.path
+            case .configInstall: return configInstall + "/" + file.path
+            case .hook: return hooks + "/" + file.path
+            }
+        }
+    }
+
+    public enum Change: String, Sendable { case created, updated, unchanged }
+
+    public struct Result: Sendable {
+        public var file: RenderedFile
+        public var path: String
+        public var change: Change
+        /// The previous content, when the file existed and differed.
+        public var previous: String?
+    }
+
+    /// Compares rendered files with what is on disk, without writing.
+    public static func plan(_ files: [RenderedFile], to destination: Destination) -> [Result] {
+        files.map { file in
+            let path = destination.path(of: file)
+            guard let existing = FileSystem.readBytes(path) else {
+                return Result(file: file, path: path, change: .created, previous: nil)
+            }
+            if existing.elementsEqual(file.content.utf8) {
+                return Result(file: file, path: path, change: .unchanged, previous: nil)
+            }
+            return Result(file: file, path: path, change: .updated, previous: String(decoding: existing, as: UTF8.self))
+        }
+    }
+
+    /// Writes every changed file (config 0640, hooks 0755, as Habitat's modes
+    /// but without giving other users access to config). `owner` (uid, gid)
+    /// is applied to config files when given.
+    public static func write(_ results: [Result], owner: (uid: uid_t, gid: gid_t)? = nil) throws(HabitatError) {
+        for r in results where r.change != .unchanged {
+            let mode: mode_t = r.file.kind == .hook ? 0o755 : 0o640
+            let directory = parentDirectory(r.path)
+            try makeDirectories(directory, mode: 0o755)
+            try AtomicWrite.write(Array(r.file.content.utf8), to: r.path, mode: mode,
+                                  owner: r.file.kind == .hook ? nil : owner)
+        }
+    }
+
+    static func parentDirectory(_ path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    /// `mkdir -p`, naming the directory that could not be made.
+    public static func makeDirectories(_ path: String, mode: mode_t) throws(HabitatError) {
+        if FileSystem.isDirectory(path) { return }
+        let parent = parentDirectory(path)
+        if parent != path && !parent.isEmpty { try makeDirectories(parent, mode: mode) }
+        if mkdir(path, mode) != 0 && errno != EEXIST {
+            throw HabitatError(.missingInput, source: path, "cannot create directory: \(String(cString: strerror(errno)))")
+        }
+    }
+}
+
+/// The one way roost writes a file: never half-written, never left behind.
+public enum AtomicWrite {
+    /// Writes `bytes` to a temp file beside `path` (created with `mode`
+    /// from the start, so a secret is never readable by others), fsyncs it,
+    /// renames it over `path` and fsyncs the directory so the rename survives
+    /// a crash.
+    public static func write(_ bytes: [UInt8], to path: String, mode: mode_t, owner: (uid: uid_t, gid: gid_t)? = nil) throws(HabitatError) {
+        let directory = RenderedOutput.parentDirectory(path)
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        let temp = "\(directory)/.\(name).roost-\(getpid())"
+        func failure(_ what: String) -> HabitatError {
+            HabitatError(.missingInput, source: path, "cannot \(what): \(String(cString: strerror(errno)))")
+        }
+        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode)
+        guard fd >= 0 else { throw failure("create a temporary file in \(directory)") }
+        var ok = false
+        defer {
+            if !ok { unlink(temp) }
+        }
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, bytes.count - offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                close(fd)
+                throw failure("write")
+            }
+            offset += n
+        }
+        // open() applies the umask; set the exact mode.
+        fchmod(fd, mode)
+        if let owner, geteuid() == 0 { fchown(fd, owner.uid, owner.gid) }
+        guard fsync(fd) == 0 else { close(fd); throw failure("fsync") }
+        close(fd)
+        guard rename(temp, path) == 0 else { throw failure("rename into place") }
+        ok = true
+        let dfd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dfd >= 0 {
+            fsync(dfd)
+            close(dfd)
+        }
+    }
+}
