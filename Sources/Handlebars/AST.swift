@@ -50,8 +50,10 @@ indirect enum Node: Sendable {
     case mustache(Call)
     /// `{{#name …}}…{{else}}…{{/name}}`.
     case block(Block)
-    /// `{{> name context key=value}}`, with the indentation of a standalone partial.
-    case partial(name: Expr, context: Expr?, hash: [(String, Expr)], indent: String, position: SourcePosition)
+    /// `{{> name context key=value}}`, with the indentation of a standalone
+    /// partial; `{{#> name}}fallback{{/name}}` renders `fallback` when there is
+    /// no such partial.
+    case partial(name: Expr, context: Expr?, hash: [(String, Expr)], indent: String, position: SourcePosition, fallback: [Node]?)
     /// `{{#*inline "name"}}…{{/inline}}`.
     case inlinePartial(name: String, body: [Node])
     /// `{{{{raw}}}}…{{{{/raw}}}}`: the body is literal text.

@@ -17,6 +17,8 @@ struct Parser {
         var chained = false
         var isInline = false
         var inlineName = ""
+        /// For `{{#> name}}`: the partial's name, context, hash and indentation.
+        var partial: (Expr, Expr?, [(String, Expr)], String)?
     }
 
     func parse() throws(TemplateError) -> [Node] {
@@ -35,6 +37,10 @@ struct Parser {
         }
         func close(_ open: Open) -> Node {
             if open.isInline { return .inlinePartial(name: open.inlineName, body: open.block.program) }
+            if let (name, context, hash, indent) = open.partial {
+                return .partial(name: name, context: context, hash: hash, indent: indent,
+                                position: open.block.call.position, fallback: open.block.program)
+            }
             return .block(open.block)
         }
 
@@ -51,17 +57,17 @@ struct Parser {
                 case .rawBlock:
                     append(.rawBlock(try parseCall(tag), body: tag.rawBody))
                 case .partial:
-                    var p = ExpressionParser(scanner: scanner, bytes: tag.content, base: tag.contentOffset)
-                    let name = try p.partialName()
-                    var context: Expr?
-                    var hash: [(String, Expr)] = []
-                    while p.skipSpaces() {
-                        if let pair = try p.hashPair() { hash.append(pair) } else if context == nil { context = try p.param() } else {
-                            throw p.error("a partial takes one context and key=value pairs")
-                        }
-                    }
+                    let (name, context, hash) = try parsePartial(tag)
                     append(.partial(name: name, context: context, hash: hash, indent: tag.indent,
-                                    position: scanner.position(tag.offset)))
+                                    position: scanner.position(tag.offset), fallback: nil))
+                case .partialBlockOpen:
+                    let (name, context, hash) = try parsePartial(tag)
+                    var open = Open(block: Block(call: Call(head: name, position: scanner.position(tag.offset)),
+                                                 blockParams: [], program: [], inverse: nil),
+                                    name: "", offset: tag.offset)
+                    if case .literal(.string(let n)) = name { open.name = n }
+                    open.partial = (name, context, hash, tag.indent)
+                    stack.append(open)
                 case .inverseOpen:
                     throw scanner.error("inverse sections ({{^name}}) are not supported by Habitat's engine; use {{#unless name}}", at: tag.offset)
                 case .blockOpen:
@@ -125,7 +131,24 @@ struct Parser {
         var p = ExpressionParser(scanner: scanner, bytes: tag.content, base: tag.contentOffset)
         let call = try p.call(position: scanner.position(tag.offset))
         if p.skipSpaces() { throw p.error("unexpected text in tag") }
+        if case .literal = call.head, tag.kind == .mustache {
+            // handlebars-rust wants a name or path first ({{"s"}} does not parse).
+            throw scanner.error("expected a name or path, not a literal, at the start of the tag", at: tag.contentOffset)
+        }
         return call
+    }
+
+    func parsePartial(_ tag: Scanner.Tag) throws(TemplateError) -> (Expr, Expr?, [(String, Expr)]) {
+        var p = ExpressionParser(scanner: scanner, bytes: tag.content, base: tag.contentOffset)
+        let name = try p.partialName()
+        var context: Expr?
+        var hash: [(String, Expr)] = []
+        while p.skipSpaces() {
+            if let pair = try p.hashPair() { hash.append(pair) } else if context == nil { context = try p.param() } else {
+                throw p.error("a partial takes one context and key=value pairs")
+            }
+        }
+        return (name, context, hash)
     }
 }
 

@@ -40,8 +40,9 @@ final class RenderState {
                 try evaluate(call, asBlock: nil).appendRendered(to: &out)
             case .block(let block):
                 try evaluate(block.call, asBlock: block).appendRendered(to: &out)
-            case .partial(let name, let context, let hash, let indent, let position):
-                try renderPartial(name: name, context: context, hash: hash, indent: indent, position: position, into: &out)
+            case .partial(let name, let context, let hash, let indent, let position, let fallback):
+                try renderPartial(name: name, context: context, hash: hash, indent: indent, position: position,
+                                  fallback: fallback, into: &out)
             case .inlinePartial:
                 break
             case .rawBlock(_, let body):
@@ -152,7 +153,7 @@ final class RenderState {
     // MARK: Partials
 
     func renderPartial(name: Expr, context: Expr?, hash: [(String, Expr)], indent: String,
-                       position: SourcePosition, into out: inout String) throws(RenderError) {
+                       position: SourcePosition, fallback: [Node]?, into out: inout String) throws(RenderError) {
         let nameValue = try value(of: name, at: position)
         guard case .string(let partialName) = nameValue else {
             throw error("partial name must be a string", position)
@@ -162,7 +163,7 @@ final class RenderState {
             if let b = scope[partialName] { body = b; break }
         }
         if body == nil { body = registry.partials[partialName]?.nodes }
-        guard let nodes = body else { throw error("Partial not found \(partialName)", position) }
+        guard let nodes = body ?? fallback else { throw error("Partial not found \(partialName)", position) }
         partialDepth += 1
         defer { partialDepth -= 1 }
         guard partialDepth < 64 else { throw error("partials nested too deep (recursive partial \(partialName)?)", position) }

@@ -12,6 +12,7 @@ struct Scanner {
         case comment
         case partial          // {{> name}}
         case inlineOpen       // {{#*inline "x"}}
+        case partialBlockOpen // {{#> name}}fallback{{/name}}
         case rawBlock         // {{{{name}}}}…{{{{/name}}}}
     }
 
@@ -135,6 +136,10 @@ struct Scanner {
         }
         // Comments end at `--}}` (long form) or `}}` and may contain anything else.
         if !triple, i < source.count, source[i] == UInt8(ascii: "!") {
+            if tag.stripLeft {
+                // handlebars-rust's grammar has no `{{~!`: reject it as Habitat would.
+                throw error("'~' cannot be used on a comment ({{~! …}}) in Habitat's engine", at: start)
+            }
             tag.kind = .comment
             let long = starts("!--", at: i)
             var j = i + (long ? 3 : 1)
@@ -157,7 +162,8 @@ struct Scanner {
             sigil = source[i]
             i += 1
             if sigil == UInt8(ascii: "#"), i < source.count, source[i] == UInt8(ascii: ">") {
-                throw error("partial blocks ({{#> …}}) are not supported", at: start)
+                i += 1
+                tag.kind = .partialBlockOpen
             }
             if sigil == UInt8(ascii: "#"), i < source.count, source[i] == UInt8(ascii: "*") {
                 i += 1
@@ -193,7 +199,7 @@ struct Scanner {
         tag.content = Array(source[contentStart..<contentEnd])
         tag.contentOffset = contentStart
         let after = j + closer.utf8.count
-        if tag.kind == .inlineOpen { return (tag, after) }
+        if tag.kind == .inlineOpen || tag.kind == .partialBlockOpen { return (tag, after) }
         switch sigil {
         case UInt8(ascii: "#")?: tag.kind = .blockOpen
         case UInt8(ascii: "^")?: tag.kind = tag.content.isEmpty ? .elseTag : .inverseOpen
