@@ -42,7 +42,7 @@ let package = Package(
         // Prints toml-test's tagged JSON for ../shared/toml-test/run.py.
         .executableTarget(name: "toml-test-decoder", dependencies: ["TOML"]),
 
-        .testTarget(name: "HandlebarsTests", dependencies: ["Handlebars", "Habitat"]),
+        .testTarget(name: "HandlebarsTests", dependencies: ["Handlebars", "Habitat", "TOML"]),
         .testTarget(name: "TOMLTests", dependencies: ["TOML"]),
         .testTarget(name: "HabitatTests", dependencies: ["Habitat", "Handlebars", "TOML"]),
         .testTarget(name: "CertificatesTests", dependencies: ["Certificates"]),
