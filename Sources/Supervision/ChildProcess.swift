@@ -22,7 +22,8 @@ public final class ChildProcess {
     var readers: [OutputReader] = []
     var timeoutTimer: TimerHandle?
     var stop: StopRequest?
-    let onExit: (ProcessResult) -> Void
+    /// Dropped after the call, so closures capturing the child do not leak.
+    var onExit: ((ProcessResult) -> Void)?
 
     init(pid: pid_t, spec: ProcessSpec, tail: LineTail, onExit: @escaping (ProcessResult) -> Void) {
         self.pid = pid

@@ -15,7 +15,8 @@ import Musl
 /// `Sendable`; create and use it on one thread (roost's main thread).
 ///
 /// Children are reaped only by the loop's `Reaper`; do not call `waitpid`
-/// elsewhere.
+/// elsewhere, and use one loop per process (its reaper takes every child).
+/// Do not call `run` from inside a callback.
 public final class EventLoop {
     /// The one reaper: owns `waitpid(-1)`.
     public let reaper = Reaper()
@@ -216,7 +217,9 @@ public final class EventLoop {
         }
         child.readers = []
         child.status = status
-        child.onExit(ProcessResult(
+        let onExit = child.onExit
+        child.onExit = nil
+        onExit?(ProcessResult(
             pid: child.pid,
             status: status,
             timedOut: child.timedOut,
