@@ -1,0 +1,100 @@
+import CSupport
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Starts `spec` through `roost_spawn` with the given stdout/stderr
+/// descriptors (-1 inherits). Returns the pid, which is also the child's
+/// process group id. Does not wait for anything: the `Reaper` owns that.
+func launch(_ spec: ProcessSpec, stdout: Int32, stderr: Int32) throws(SpawnError) -> pid_t {
+    let path = try resolveExecutable(spec)
+    let argv = CStringArray([spec.executable] + spec.arguments)
+    let envp = CStringArray(spec.environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })
+    let groups = spec.identity?.groups ?? []
+
+    var stage: Int32 = 0
+    var error: Int32 = 0
+    let pid: pid_t = path.withCString { cPath in
+        withOptionalCString(spec.workingDirectory) { cwd in
+            groups.withUnsafeBufferPointer { groupBuffer in
+                var request = roost_spawn_request()
+                request.path = cPath
+                request.argv = UnsafePointer(argv.pointer)
+                request.envp = UnsafePointer(envp.pointer)
+                request.cwd = cwd
+                request.new_session = spec.isolation == .session ? 1 : 0
+                if let identity = spec.identity {
+                    request.set_groups = 1
+                    request.groups = groupBuffer.baseAddress
+                    request.ngroups = Int32(groupBuffer.count)
+                    request.set_gid = 1
+                    request.gid = identity.gid
+                    request.set_uid = 1
+                    request.uid = identity.uid
+                }
+                request.stdin_fd = -1
+                request.stdout_fd = stdout
+                request.stderr_fd = stderr
+                return roost_spawn(&request, &stage, &error)
+            }
+        }
+    }
+    if pid > 0 { return pid }
+
+    let mapped: SpawnError.Stage
+    var detail: String? = nil
+    switch UInt32(stage) {
+    case ROOST_STAGE_FORK.rawValue: mapped = .fork
+    case ROOST_STAGE_SESSION.rawValue: mapped = .processGroup
+    case ROOST_STAGE_GROUPS.rawValue: mapped = .supplementaryGroups
+    case ROOST_STAGE_GID.rawValue: mapped = .groupID
+    case ROOST_STAGE_UID.rawValue: mapped = .userID
+    case ROOST_STAGE_CHDIR.rawValue: mapped = .workingDirectory; detail = spec.workingDirectory
+    case ROOST_STAGE_STDIO.rawValue: mapped = .standardStreams
+    case ROOST_STAGE_EXEC.rawValue: mapped = .exec; detail = path
+    default: mapped = .setup
+    }
+    throw SpawnError(executable: spec.executable, stage: mapped, errno: error, path: detail, identity: spec.identity)
+}
+
+/// `spec.executable` itself when it contains a `/`; otherwise the first
+/// executable file of that name in the spec's PATH (or the supervisor's).
+func resolveExecutable(_ spec: ProcessSpec) throws(SpawnError) -> String {
+    if spec.executable.contains("/") { return spec.executable }
+    let searchPath = spec.environment["PATH"]
+        ?? getenv("PATH").map { String(cString: $0) }
+        ?? "/usr/local/bin:/usr/bin:/bin"
+    for directory in searchPath.split(separator: ":", omittingEmptySubsequences: true) {
+        let candidate = directory.hasSuffix("/") ? "\(directory)\(spec.executable)" : "\(directory)/\(spec.executable)"
+        var info = stat()
+        if stat(candidate, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, access(candidate, X_OK) == 0 {
+            return candidate
+        }
+    }
+    throw SpawnError(executable: spec.executable, stage: .lookup, errno: ENOENT, path: searchPath)
+}
+
+/// A NULL-terminated `char *[]` owning its strings until deinit.
+final class CStringArray {
+    let pointer: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
+    private let count: Int
+
+    init(_ strings: [String]) {
+        count = strings.count
+        pointer = .allocate(capacity: strings.count + 1)
+        for (index, string) in strings.enumerated() { pointer[index] = strdup(string) }
+        pointer[strings.count] = nil
+    }
+
+    deinit {
+        for index in 0..<count { free(pointer[index]) }
+        pointer.deallocate()
+    }
+}
+
+private func withOptionalCString<R>(_ string: String?, _ body: (UnsafePointer<CChar>?) -> R) -> R {
+    guard let string else { return body(nil) }
+    return string.withCString { body($0) }
+}

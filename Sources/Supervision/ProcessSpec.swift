@@ -1,0 +1,159 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// A command to run, described by plain values (nothing Habitat-specific).
+public struct ProcessSpec: Equatable, Sendable {
+    /// Path to execute. Without a `/`, it is looked up in `environment["PATH"]`.
+    public var executable: String
+    /// Arguments after `argv[0]` (which is `executable`).
+    public var arguments: [String]
+    /// The complete environment of the child (nothing is inherited implicitly;
+    /// pass the supervisor's own environment in if it should be).
+    public var environment: [String: String]
+    /// Directory to start in; `nil` inherits the supervisor's.
+    public var workingDirectory: String?
+    /// User and groups to switch to; `nil` keeps the supervisor's own.
+    public var identity: Identity?
+    /// Own process group (default) or a whole new session.
+    public var isolation: Isolation
+    /// What happens to stdout and stderr. stdin is always `/dev/null`.
+    public var output: Output
+
+    public init(
+        executable: String,
+        arguments: [String] = [],
+        environment: [String: String] = [:],
+        workingDirectory: String? = nil,
+        identity: Identity? = nil,
+        isolation: Isolation = .processGroup,
+        output: Output = .inherit
+    ) {
+        self.executable = executable
+        self.arguments = arguments
+        self.environment = environment
+        self.workingDirectory = workingDirectory
+        self.identity = identity
+        self.isolation = isolation
+        self.output = output
+    }
+
+    /// Where the child lives; either way its pid is its process group id, so
+    /// signals for "the service" go to the whole group (`kill(-pid, …)`).
+    public enum Isolation: Equatable, Sendable {
+        /// `setpgid(0, 0)`: own process group, same session (like Habitat).
+        case processGroup
+        /// `setsid()`: own session and process group, no controlling terminal.
+        case session
+    }
+
+    /// Output handling.
+    public enum Output: Equatable, Sendable {
+        /// The child writes straight to the supervisor's stdout and stderr
+        /// (cheapest; no prefix, no capture).
+        case inherit
+        /// Both streams go through pipes read by the event loop, line by line.
+        case pipe(OutputOptions)
+    }
+
+    /// The process environment as a dictionary (for building `environment`).
+    public static func currentEnvironment() -> [String: String] {
+        var result: [String: String] = [:]
+        var cursor = environ
+        while let entry = cursor.pointee {
+            let text = String(cString: entry)
+            if let equals = text.firstIndex(of: "=") {
+                result[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            }
+            cursor += 1
+        }
+        return result
+    }
+}
+
+/// Numeric user, group and supplementary groups for a child.
+/// Applied as setgroups, then setgid, then setuid (see `UserLookup`).
+public struct Identity: Equatable, Sendable, CustomStringConvertible {
+    public var uid: uid_t
+    public var gid: gid_t
+    /// Supplementary groups (`getgrouplist` of the user, usually including `gid`).
+    public var groups: [gid_t]
+    /// Names for messages ("hab:hab"); not used to switch.
+    public var userName: String?
+    public var groupName: String?
+
+    public init(uid: uid_t, gid: gid_t, groups: [gid_t], userName: String? = nil, groupName: String? = nil) {
+        self.uid = uid
+        self.gid = gid
+        self.groups = groups
+        self.userName = userName
+        self.groupName = groupName
+    }
+
+    /// "user=hab(1000), group=hab(1000)".
+    public var description: String {
+        let user = userName.map { "\($0)(\(uid))" } ?? String(uid)
+        let group = groupName.map { "\($0)(\(gid))" } ?? String(gid)
+        return "user=\(user), group=\(group)"
+    }
+}
+
+/// Which output stream a line came from.
+public enum StandardStream: Equatable, Sendable {
+    case stdout
+    case stderr
+}
+
+/// One line of a child's output, without its newline.
+public struct OutputLine: Equatable, Sendable, CustomStringConvertible {
+    public var stream: StandardStream
+    public var text: String
+
+    public init(_ stream: StandardStream, _ text: String) {
+        self.stream = stream
+        self.text = text
+    }
+
+    public var description: String { text }
+}
+
+/// How piped output is forwarded, kept and logged.
+public struct OutputOptions: Equatable, Sendable {
+    /// Written before each forwarded stdout line, e.g. "nginx.default(O): ".
+    public var stdoutPrefix: String
+    /// Written before each forwarded stderr line, e.g. "nginx.default(E): ".
+    public var stderrPrefix: String
+    /// Descriptor that receives prefixed stdout lines (default: the
+    /// supervisor's stdout); `nil` does not forward.
+    public var forwardStdout: Int32?
+    /// Descriptor that receives prefixed stderr lines (default: the
+    /// supervisor's stderr); `nil` does not forward.
+    public var forwardStderr: Int32?
+    /// How many of the last lines (both streams, in arrival order) to keep
+    /// for `ProcessResult.output`, e.g. for an error message.
+    public var keepLastLines: Int
+    /// File that receives the raw stdout lines, truncated at start.
+    public var stdoutLogPath: String?
+    /// File that receives the raw stderr lines, truncated at start.
+    public var stderrLogPath: String?
+
+    public init(
+        stdoutPrefix: String = "",
+        stderrPrefix: String = "",
+        forwardStdout: Int32? = STDOUT_FILENO,
+        forwardStderr: Int32? = STDERR_FILENO,
+        keepLastLines: Int = 0,
+        stdoutLogPath: String? = nil,
+        stderrLogPath: String? = nil
+    ) {
+        self.stdoutPrefix = stdoutPrefix
+        self.stderrPrefix = stderrPrefix
+        self.forwardStdout = forwardStdout
+        self.forwardStderr = forwardStderr
+        self.keepLastLines = keepLastLines
+        self.stdoutLogPath = stdoutLogPath
+        self.stderrLogPath = stderrLogPath
+    }
+}

@@ -1,0 +1,90 @@
+import XCTest
+@testable import Supervision
+#if canImport(Glibc)
+import Glibc
+#endif
+
+final class ReaperTests: XCTestCase {
+    func testOrphansAreReapedAndNoZombiesRemain() throws {
+        let loop = try makeLoop()
+        XCTAssertTrue(Reaper.reapsOrphans)
+        let before = loop.reaper.orphansReaped
+        var orphans: [pid_t] = []
+        loop.reaper.onOrphan = { pid, _ in orphans.append(pid) }
+        // Each child double-forks: the subshell's sleep is re-parented to us.
+        var finished = 0
+        for _ in 0..<5 {
+            try loop.spawn(shell("(sleep 0.2; exit 3) & echo $!; exit 0")) { _ in finished += 1 }
+        }
+        eventually(loop, "all five orphans were reaped") { finished == 5 && loop.reaper.orphansReaped - before >= 5 }
+        XCTAssertGreaterThanOrEqual(orphans.count, 5)
+        XCTAssertEqual(ourZombies(), [], "zombies left behind")
+    }
+
+    func testNoStatusIsLostWhenManyChildrenExitAtOnce() throws {
+        let loop = try makeLoop()
+        var statuses: [pid_t: ExitStatus] = [:]
+        var expected: [pid_t: ExitStatus] = [:]
+        // 200 children that exit together once a file appears.
+        let dir = try temporaryDirectory()
+        for index in 0..<200 {
+            let code = Int32(index % 100)
+            let spec = ProcessSpec(executable: "/bin/sh",
+                                   arguments: ["-c", "while [ ! -e \(dir)/go ]; do sleep 0.05; done; exit \(code)"])
+            let child = try loop.spawn(spec) { statuses[$0.pid] = $0.status }
+            expected[child.pid] = .exited(code)
+        }
+        XCTAssertEqual(loop.runningChildren.count, 200)
+        XCTAssertTrue(FileManager.default.createFile(atPath: dir + "/go", contents: Data()))
+        eventually(loop, "200 statuses arrived") { statuses.count == 200 }
+        XCTAssertEqual(statuses, expected)
+        XCTAssertTrue(loop.runningChildren.isEmpty)
+        XCTAssertEqual(ourZombies(), [])
+    }
+
+    func testSignalsFromOutsideReachOnSignal() throws {
+        let loop = try makeLoop()
+        var received: [Signal] = []
+        loop.onSignal = { received.append($0) }
+        // A process-directed signal, as the host sends it to PID 1.
+        let result = try runToEnd(loop, shell("kill -USR2 $PPID; kill -HUP $PPID"))
+        XCTAssertEqual(result.status, .exited(0))
+        eventually(loop, "both signals arrived") { received.count >= 2 }
+        XCTAssertEqual(Set(received), [.usr2, .hup])
+        XCTAssertFalse(received.contains(.chld), "SIGCHLD is the reaper's")
+    }
+
+    func testExitStatusDecoding() {
+        XCTAssertEqual(ExitStatus(waitStatus: 3 << 8), .exited(3))
+        XCTAssertEqual(ExitStatus(waitStatus: SIGKILL), .signaled(.kill))
+        XCTAssertEqual(ExitStatus(waitStatus: SIGSEGV | 0x80), .signaled(Signal(rawValue: SIGSEGV)))  // core dumped
+        XCTAssertEqual(ExitStatus.signaled(.int).shellCode, 130)
+        XCTAssertEqual(ExitStatus.exited(0).description, "exited with status 0")
+    }
+
+    func testSignalNames() {
+        XCTAssertEqual(Signal(name: "TERM"), .term)
+        XCTAssertEqual(Signal(name: "sigquit"), .quit)
+        XCTAssertEqual(Signal(name: "10"), Signal(rawValue: 10))
+        XCTAssertNil(Signal(name: "NOPE"))
+        XCTAssertNil(Signal(name: "0"))
+        XCTAssertEqual(Signal.winch.name, "WINCH")
+        XCTAssertEqual(Signal.hup.description, "SIGHUP")
+        XCTAssertEqual(Signal(rawValue: 40).description, "signal 40")
+        XCTAssertTrue(SignalSet.supervisor.contains(.chld))
+        XCTAssertFalse(SignalSet.forwarded.contains(.chld))
+    }
+
+    func testTimersFireInOrderAndCanBeCancelled() throws {
+        let loop = try makeLoop()
+        var fired: [String] = []
+        loop.schedule(after: .milliseconds(60)) { fired.append("b") }
+        let cancelled = loop.schedule(after: .milliseconds(30)) { fired.append("x") }
+        loop.schedule(after: .milliseconds(20)) { fired.append("a") }
+        loop.cancel(cancelled)
+        loop.schedule(after: .milliseconds(60)) { fired.append("c") }
+        eventually(loop, "three timers fired") { fired.count == 3 }
+        XCTAssertEqual(fired, ["a", "b", "c"])
+        XCTAssertFalse(loop.run(until: { false }, timeout: .milliseconds(50)), "run(until:timeout:) returns at the timeout")
+    }
+}
