@@ -10,9 +10,18 @@ public struct BindSet: Sendable, Equatable {
         public var contract: [String]
         /// The contract key a member's port fills (`port`, `http-port`, …).
         public var portKey: String
+
+        public init(spec: BindSpec, required: Bool, contract: [String], portKey: String) {
+            self.spec = spec
+            self.required = required
+            self.contract = contract
+            self.portKey = portKey
+        }
     }
 
     public var entries: [Entry]
+
+    public init(entries: [Entry]) { self.entries = entries }
 
     /// Collects binds from a binds file, `ROOST_BIND_*` variables and `--bind`
     /// options (later sources replace earlier ones of the same name), then
