@@ -1,12 +1,148 @@
 import Foundation
+import XCTest
 
-/// Where the built `roost` binary is (next to the test bundle).
-func roostBinary() -> URL {
-    var dir = Bundle(for: Marker.self).bundleURL
-    while dir.pathExtension == "xctest" || dir.lastPathComponent.hasSuffix(".xctest") {
-        dir.deleteLastPathComponent()
+/// The repository checkout this test file belongs to.
+let repositoryRoot = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// The `roost` binary under test: `$ROOST_BINARY`, else the one SwiftPM built
+/// beside this test bundle.
+func roostBinary() -> String {
+    if let path = ProcessInfo.processInfo.environment["ROOST_BINARY"] { return path }
+    for config in ["debug", "release"] {
+        let candidate = repositoryRoot.appendingPathComponent(".build/\(config)/roost").path
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
     }
-    return dir.appendingPathComponent("roost")
+    return repositoryRoot.appendingPathComponent(".build/debug/roost").path
 }
 
-private final class Marker {}
+/// A fresh temporary directory, removed when the test ends.
+func temporaryDirectory(_ test: XCTestCase) throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("roost-test-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    test.addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+    return url
+}
+
+func write(_ text: String, to url: URL, executable: Bool = false) throws {
+    try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+    try text.write(to: url, atomically: true, encoding: .utf8)
+    if executable { try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: url.path) }
+}
+
+/// A package folder for tests: plan.sh, default.toml, config/ and hooks/.
+struct TestPackage {
+    let dir: URL
+    init(in parent: URL, name: String = "demo", plan: String = "", defaultTOML: String = "",
+         config: [String: String] = [:], hooks: [String: String] = [:]) throws {
+        dir = parent.appendingPathComponent("pkg-\(name)")
+        // Runs as nobody: a real unprivileged service user that exists everywhere.
+        try write("pkg_name=\(name)\npkg_origin=test\npkg_version=1.0.0\npkg_svc_user=nobody\npkg_svc_group=nogroup\n\(plan)\n", to: dir.appendingPathComponent("plan.sh"))
+        try write(defaultTOML, to: dir.appendingPathComponent("default.toml"))
+        for (path, text) in config { try write(text, to: dir.appendingPathComponent("config/\(path)")) }
+        for (name, text) in hooks { try write(text, to: dir.appendingPathComponent("hooks/\(name)"), executable: true) }
+    }
+}
+
+/// Runs a command to completion, returning status and output.
+@discardableResult
+func run(_ arguments: [String], environment: [String: String] = [:], timeout: TimeInterval = 60) throws -> (status: Int32, stdout: String, stderr: String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = arguments
+    var env = ProcessInfo.processInfo.environment
+    for (k, v) in environment { env[k] = v }
+    p.environment = env
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    p.standardInput = FileHandle.nullDevice
+    try p.run()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    let deadline = Date().addingTimeInterval(timeout)
+    while p.isRunning && Date() < deadline { usleep(10_000) }
+    if p.isRunning { p.terminate() }
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+}
+
+/// `roost start` as PID 1 of a new PID namespace (`unshare --pid --fork
+/// --mount-proc`), the way a container runs it. Output goes to files so the
+/// test can read it while roost runs.
+final class PID1 {
+    let process = Process()
+    let log: URL
+    let test: XCTestCase
+
+    init(_ test: XCTestCase, arguments: [String], environment: [String: String] = [:], in dir: URL, prelude: String? = nil) throws {
+        self.test = test
+        log = dir.appendingPathComponent("roost-\(UUID().uuidString.prefix(6)).log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: log)
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
+        if let prelude {
+            // A shell runs the prelude (e.g. a bind mount), then becomes roost.
+            let quoted = ([roostBinary()] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
+            process.arguments = ["--pid", "--fork", "--mount-proc", "/bin/sh", "-c", "\(prelude) && exec \(quoted)"]
+        } else {
+            process.arguments = ["--pid", "--fork", "--mount-proc", roostBinary()] + arguments
+        }
+        var env = ProcessInfo.processInfo.environment
+        env["PATH"] = URL(fileURLWithPath: roostBinary()).deletingLastPathComponent().path + ":" + (env["PATH"] ?? "/usr/bin:/bin")
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        process.standardOutput = handle
+        process.standardError = handle
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        test.addTeardownBlock { [process] in
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+            }
+        }
+    }
+
+    var output: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+
+    /// The host pid of roost, the namespace's PID 1 (unshare's only child).
+    var roostPID: pid_t? {
+        let children = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/task/\(process.processIdentifier)/children", encoding: .utf8)) ?? ""
+        return children.split(separator: " ").first.flatMap { pid_t($0) }
+    }
+
+    /// Waits until the output contains `text`.
+    func waitFor(_ text: String, timeout: TimeInterval = 30, file: StaticString = #filePath, line: UInt = #line) {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if output.contains(text) { return }
+            usleep(50_000)
+        }
+        XCTFail("no '\(text)' in roost's output within \(Int(timeout)) s:\n\(output)", file: file, line: line)
+    }
+
+    func signal(_ sig: Int32) {
+        guard let pid = roostPID else { return XCTFail("roost is not running:\n\(output)") }
+        kill(pid, sig)
+    }
+
+    /// Waits for roost (and so unshare) to exit; returns its status.
+    func wait(timeout: TimeInterval = 30) -> Int32? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        guard !process.isRunning else { return nil }
+        return process.terminationStatus
+    }
+}
+
+/// Processes in state Z whose parent is `parent` (a host pid).
+func zombies(of parent: pid_t) -> [pid_t] {
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    return entries.compactMap { pid_t($0) }.filter { pid in
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return false }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        return fields.count > 2 && fields[0] == "Z" && pid_t(fields[1]) == parent
+    }
+}

@@ -1,0 +1,190 @@
+import Foundation
+import XCTest
+
+/// `roost start` as a real PID 1 (`unshare --pid --fork --mount-proc`):
+/// signals, exit codes, reaping, hooks, restarts, reconfiguration, health.
+final class StartTests: XCTestCase {
+    var dir: URL!
+
+    override func setUpWithError() throws {
+        guard getuid() == 0 else { throw XCTSkip("PID-namespace tests need root (unshare --pid)") }
+        dir = try temporaryDirectory(self)
+    }
+
+    func start(_ package: TestPackage, _ extra: [String] = [], environment: [String: String] = [:], prelude: String? = nil) throws -> PID1 {
+        try PID1(self, arguments: ["start", package.dir.path, "--svc-root", dir.appendingPathComponent("svc").path,
+                                   "--user-root", dir.appendingPathComponent("user").path] + extra,
+                 environment: environment, in: dir, prelude: prelude)
+    }
+
+    func testSigtermEndsTheServiceWith143() throws {
+        let pkg = try TestPackage(in: dir, hooks: ["run": "#!/bin/sh\necho up\nexec sleep 300\n"])
+        let roost = try start(pkg)
+        roost.waitFor("up")
+        roost.signal(SIGTERM)
+        XCTAssertEqual(roost.wait(timeout: 6), 143, roost.output)
+        XCTAssertTrue(roost.output.contains("gracefully terminated"), roost.output)
+    }
+
+    func testServiceIgnoringTermIsKilledAfterTheTimeout() throws {
+        let pkg = try TestPackage(in: dir, hooks: ["run": "#!/bin/sh\ntrap '' TERM\necho up\nwhile :; do sleep 1; done\n"])
+        let roost = try start(pkg, ["--shutdown-timeout", "1"])
+        roost.waitFor("up")
+        roost.signal(SIGTERM)
+        XCTAssertEqual(roost.wait(timeout: 15), 137, roost.output)
+        XCTAssertTrue(roost.output.contains("killed after the shutdown timeout"), roost.output)
+    }
+
+    func testExitCodeOfTheServiceReachesTheContainer() throws {
+        let pkg = try TestPackage(in: dir, hooks: ["run": "#!/bin/sh\necho bye\nexit 3\n"])
+        let roost = try start(pkg, ["--restart", "never"])
+        XCTAssertEqual(roost.wait(), 3, roost.output)
+    }
+
+    func testPackageShutdownSignalIsUsed() throws {
+        let pkg = try TestPackage(in: dir, plan: "pkg_shutdown_signal=HUP",
+                                  hooks: ["run": "#!/bin/sh\ntrap 'echo got HUP; exit 4' HUP\ntrap '' TERM\necho up\nwhile :; do sleep 0.1; done\n"])
+        let roost = try start(pkg)
+        roost.waitFor("up")
+        roost.signal(SIGTERM)
+        XCTAssertEqual(roost.wait(timeout: 15), 4, roost.output)
+        XCTAssertTrue(roost.output.contains("got HUP"))
+    }
+
+    func testSignalsAreForwardedToTheServiceGroup() throws {
+        let pkg = try TestPackage(in: dir, hooks: ["run": "#!/bin/sh\ntrap 'echo got USR1' USR1\ntrap 'echo got WINCH' WINCH\necho up\nwhile :; do sleep 0.1; done\n"])
+        let roost = try start(pkg)
+        roost.waitFor("up")
+        roost.signal(SIGUSR1)
+        roost.waitFor("got USR1")
+        roost.signal(SIGWINCH)
+        roost.waitFor("got WINCH")
+        roost.signal(SIGTERM)
+        XCTAssertEqual(roost.wait(timeout: 15), 143)
+    }
+
+    func testThousandOrphansLeaveNoZombie() throws {
+        // Each `( sleep & )` leaves an orphan that PID 1 must reap.
+        let run = """
+        #!/bin/sh
+        i=0
+        while [ $i -lt 1000 ]; do ( sleep 0.05 & ) ; i=$((i+1)); done
+        echo forked
+        exec sleep 300
+        """
+        let pkg = try TestPackage(in: dir, hooks: ["run": run])
+        let roost = try start(pkg)
+        roost.waitFor("forked", timeout: 120)
+        var left: [pid_t] = []
+        let deadline = Date().addingTimeInterval(20)
+        repeat {
+            usleep(200_000)
+            left = roost.roostPID.map(zombies(of:)) ?? []
+        } while !left.isEmpty && Date() < deadline
+        XCTAssertEqual(left, [], "zombies left under PID 1")
+        // The service itself was not lost to the reaper: it still stops normally.
+        roost.signal(SIGTERM)
+        XCTAssertEqual(roost.wait(timeout: 15), 143, roost.output)
+    }
+
+    func testSignalBeforeTheServiceExistsShutsDownCleanly() throws {
+        let pkg = try TestPackage(in: dir, plan: "pkg_binds=([db]=\"port\")", hooks: ["run": "#!/bin/sh\nexec sleep 300\n"])
+        let roost = try start(pkg, ["--bind", "db=127.0.0.1:9", "--bind-timeout", "60"])
+        roost.waitFor("waiting for binds")
+        roost.signal(SIGTERM)
+        XCTAssertEqual(roost.wait(timeout: 10), 143, roost.output)
+    }
+
+    func testFailingInitExitsWithItsMessage() throws {
+        let pkg = try TestPackage(in: dir, hooks: ["init": "#!/bin/sh\necho 'cannot reach the database'\nexit 4\n",
+                                                   "run": "#!/bin/sh\nexec sleep 300\n"])
+        let roost = try start(pkg)
+        XCTAssertEqual(roost.wait(), 4, roost.output)
+        XCTAssertTrue(roost.output.contains("init failed"), roost.output)
+        XCTAssertTrue(roost.output.contains("cannot reach the database"), roost.output)
+    }
+
+    func testCrashLoopBacksOffThenGivesUp() throws {
+        let pkg = try TestPackage(in: dir, hooks: ["run": "#!/bin/sh\necho crashing\nexit 7\n"])
+        let roost = try start(pkg, ["--max-restarts", "2"])
+        XCTAssertEqual(roost.wait(timeout: 60), 7, roost.output)
+        XCTAssertEqual(roost.output.components(separatedBy: "crashing").count - 1, 3, roost.output)
+        XCTAssertTrue(roost.output.contains("restarting in"), roost.output)
+        XCTAssertTrue(roost.output.contains("giving up"), roost.output)
+    }
+
+    func testUserTomlChangeRunsReconfigureWithoutRestart() throws {
+        let pkg = try TestPackage(
+            in: dir, defaultTOML: "greeting = \"hello\"\n", config: ["app.conf": "greeting={{cfg.greeting}}\n"],
+            hooks: ["run": "#!/bin/sh\necho \"pid $$\"\nexec sleep 300\n",
+                    "reconfigure": "#!/bin/sh\necho \"reconfigured: $(cat {{pkg.svc_config_path}}/app.conf)\"\n"])
+        let roost = try start(pkg, ["--health-interval", "600"])
+        roost.waitFor("service started")
+        try write("greeting = \"bonjour\"\n", to: dir.appendingPathComponent("user/demo/config/user.toml"))
+        roost.waitFor("reconfigured: greeting=bonjour")
+        XCTAssertEqual(roost.output.components(separatedBy: "service started").count - 1, 1, "no restart:\n\(roost.output)")
+        // A bad edit keeps the running config.
+        try write("greeting = \n", to: dir.appendingPathComponent("user/demo/config/user.toml"))
+        roost.waitFor("keeps running with its previous configuration")
+        XCTAssertEqual(try String(contentsOf: dir.appendingPathComponent("svc/demo/config/app.conf"), encoding: .utf8), "greeting=bonjour\n")
+        roost.signal(SIGTERM)
+        XCTAssertEqual(roost.wait(timeout: 15), 143)
+    }
+
+    func testConfigChangeWithoutReconfigureHookRestarts() throws {
+        let pkg = try TestPackage(in: dir, defaultTOML: "n = 1\n", config: ["app.conf": "n={{cfg.n}}\n"],
+                                  hooks: ["run": "#!/bin/sh\necho \"running with $(cat {{pkg.svc_config_path}}/app.conf)\"\nexec sleep 300\n"])
+        let roost = try start(pkg)
+        roost.waitFor("running with n=1")
+        try write("n = 2\n", to: dir.appendingPathComponent("user/demo/config/user.toml"))
+        roost.waitFor("running with n=2")
+        XCTAssertTrue(roost.output.contains("restarting: config changed and there is no reconfigure hook"), roost.output)
+        roost.signal(SIGTERM)
+        XCTAssertEqual(roost.wait(timeout: 15), 143)
+    }
+
+    func testRunHookChangeRestartsEvenWithReconfigureHook() throws {
+        let pkg = try TestPackage(in: dir, defaultTOML: "n = 1\n",
+                                  hooks: ["run": "#!/bin/sh\necho \"run {{cfg.n}}\"\nexec sleep 300\n",
+                                          "reconfigure": "#!/bin/sh\necho reconfigure-ran\n"])
+        let roost = try start(pkg)
+        roost.waitFor("run 1")
+        roost.signal(SIGHUP)  // nothing changed: nothing happens
+        try write("n = 2\n", to: dir.appendingPathComponent("user/demo/config/user.toml"))
+        roost.waitFor("run 2")
+        XCTAssertTrue(roost.output.contains("hooks/run changed"), roost.output)
+        XCTAssertFalse(roost.output.contains("reconfigure-ran"), roost.output)
+        roost.signal(SIGTERM)
+        XCTAssertEqual(roost.wait(timeout: 15), 143)
+    }
+
+    func testHealthReportsEachState() throws {
+        let codeFile = dir.appendingPathComponent("health-code")
+        try write("7", to: codeFile)
+        let pkg = try TestPackage(in: dir, hooks: ["run": "#!/bin/sh\nexec sleep 300\n",
+                                                   "health-check": "#!/bin/sh\nexit $(cat \(codeFile.path))\n"])
+        let roost = try start(pkg, ["--health-interval", "1"])
+        roost.waitFor("service started")
+        let svcRoot = dir.appendingPathComponent("svc").path
+        func health() throws -> Int32 { try IntegrationTests.run([roostBinary(), "health", "--svc-root", svcRoot, "-q"]).status }
+        func eventually(_ code: Int32) throws {
+            let deadline = Date().addingTimeInterval(20)
+            var last: Int32 = -1
+            while Date() < deadline {
+                last = try health()
+                if last == code { return }
+                usleep(200_000)
+            }
+            XCTFail("roost health stayed \(last), wanted \(code):\n\(roost.output)")
+        }
+        try eventually(3)   // exit 7: unknown
+        try write("2", to: codeFile)
+        try eventually(2)   // critical
+        try write("1", to: codeFile)
+        try eventually(1)   // warning
+        try write("0", to: codeFile)
+        try eventually(0)   // ok
+        roost.signal(SIGTERM)
+        XCTAssertEqual(roost.wait(timeout: 15), 143)
+    }
+}
