@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Habitat
+import Certificates
 
 /// Writes rendered files into their directories. Every write is atomic (a
 /// temp file in the same directory, fsync, rename, fsync of the directory);
@@ -92,46 +93,13 @@ public struct RenderedOutput {
     }
 }
 
-/// The one way roost writes a file: never half-written, never left behind.
+/// Atomic writes with errors that name the file (see `Certificates.AtomicFile`).
 public enum AtomicWrite {
-    /// Writes `bytes` to a temp file beside `path` (created with `mode`
-    /// from the start, so a secret is never readable by others), fsyncs it,
-    /// renames it over `path` and fsyncs the directory so the rename survives
-    /// a crash.
     public static func write(_ bytes: [UInt8], to path: String, mode: mode_t, owner: (uid: uid_t, gid: gid_t)? = nil) throws(HabitatError) {
-        let directory = RenderedOutput.parentDirectory(path)
-        let name = path.split(separator: "/").last.map(String.init) ?? path
-        let temp = "\(directory)/.\(name).roost-\(getpid())"
-        func failure(_ what: String) -> HabitatError {
-            HabitatError(.missingInput, source: path, "cannot \(what): \(String(cString: strerror(errno)))")
-        }
-        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode)
-        guard fd >= 0 else { throw failure("create a temporary file in \(directory)") }
-        var ok = false
-        defer {
-            if !ok { unlink(temp) }
-        }
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, bytes.count - offset) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                close(fd)
-                throw failure("write")
-            }
-            offset += n
-        }
-        // open() applies the umask; set the exact mode.
-        fchmod(fd, mode)
-        if let owner, geteuid() == 0 { fchown(fd, owner.uid, owner.gid) }
-        guard fsync(fd) == 0 else { close(fd); throw failure("fsync") }
-        close(fd)
-        guard rename(temp, path) == 0 else { throw failure("rename into place") }
-        ok = true
-        let dfd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dfd >= 0 {
-            fsync(dfd)
-            close(dfd)
+        do {
+            try AtomicFile.write(bytes, to: path, mode: mode, owner: owner)
+        } catch {
+            throw HabitatError(.missingInput, source: error.path, error.reason)
         }
     }
 }

@@ -1,2 +1,0 @@
-/// Key and self-signed certificate creation, created once under a lock.
-public enum Certificates {}

@@ -1,0 +1,129 @@
+import ArgumentParser
+import Certificates
+import Habitat
+import Supervision
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `roost cert …`: TLS material for hooks.
+struct CertCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cert",
+        abstract: "Create TLS keys and certificates for the service.",
+        subcommands: [Ensure.self]
+    )
+
+    struct Ensure: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a key and self-signed certificate once; reuse them while they are good.",
+            discussion: """
+            Creates the pair only when it is absent, mismatched (the key does not belong to \
+            the certificate) or expires within --renew-before days; otherwise it says why \
+            the pair is still good and changes nothing. The key is written first (mode 0600 \
+            from the start), then the certificate, each atomically, under a lock in the \
+            certificate's directory, so containers sharing a volume end with one pair. \
+            Exit status: 0 ok; 78 bad arguments; 65 an existing file is not a key or \
+            certificate (nothing is overwritten); 73 a file cannot be written.
+            """
+        )
+
+        @Option(help: ArgumentHelp("Certificate file (PEM).", valueName: "PATH"))
+        var cert: String
+
+        @Option(help: ArgumentHelp("Private key file (PEM).", valueName: "PATH"))
+        var key: String
+
+        @Option(help: ArgumentHelp("Subject, OpenSSL style: /C=US/ST=…/L=…/O=…/OU=…/CN=…", valueName: "SUBJECT"))
+        var subject: String?
+
+        @Option(help: ArgumentHelp("Subject alternative name: DNS:name or IP:address (repeatable). Default: this host's name and address, and localhost.", valueName: "SAN"))
+        var san: [String] = []
+
+        @Option(help: "Validity in days.")
+        var days: Int = 3650
+
+        @Option(name: .customLong("key-type"), help: "rsa or ec (ECDSA P-256).")
+        var keyType: String = "rsa"
+
+        @Option(name: .customLong("rsa-bits"), help: "RSA key size.")
+        var rsaBits: Int = 2048
+
+        @Option(name: .customLong("renew-before"), help: ArgumentHelp("Replace a certificate that expires within this many days.", valueName: "DAYS"))
+        var renewBefore: Int = 30
+
+        @Option(help: ArgumentHelp("Owner of both files when run as root.", valueName: "USER:GROUP"))
+        var owner: String?
+
+        func run() throws {
+            func bad(_ message: String) -> Never {
+                writeStderr("roost: cert ensure: \(message)\n")
+                Glibc.exit(78)
+            }
+            let type: CertificateRequest.KeyType
+            switch keyType.lowercased() {
+            case "rsa":
+                guard [2048, 3072, 4096].contains(rsaBits) else { bad("--rsa-bits must be 2048, 3072 or 4096") }
+                type = .rsa(bits: rsaBits)
+            case "ec", "ecdsa", "p256", "p-256": type = .ecdsaP256
+            default: bad("--key-type must be rsa or ec (got '\(keyType)')")
+            }
+            guard days > 0 else { bad("--days must be positive") }
+            guard renewBefore >= 0, renewBefore < days else { bad("--renew-before must be at least 0 and less than --days") }
+            let (sys, _) = SystemInfo.discover(ip: nil, hostname: nil, service: "cert", version: "")
+            let parsedSubject: Subject
+            do {
+                parsedSubject = try subject.map { try Subject(parsing: $0) } ?? Subject(commonName: sys.hostname)
+            } catch {
+                bad("\(error)")
+            }
+            var names: [CertificateRequest.AlternativeName] = []
+            for item in san {
+                guard let n = CertificateRequest.AlternativeName(parsing: item) else {
+                    bad("--san '\(item)' is not DNS:name or IP:address")
+                }
+                names.append(n)
+            }
+            if names.isEmpty {
+                names = [.dns(sys.hostname), .dns("localhost")]
+                if let ip = CertificateRequest.AlternativeName(parsing: "IP:" + sys.ip) { names.append(ip) }
+                names.append(CertificateRequest.AlternativeName(parsing: "IP:127.0.0.1")!)
+            }
+            var ownerIDs: (uid: uid_t, gid: gid_t)?
+            if let owner {
+                let parts = owner.split(separator: ":", maxSplits: 1).map(String.init)
+                do {
+                    let identity = try UserLookup.identity(user: parts[0], group: parts.count > 1 ? parts[1] : nil)
+                    ownerIDs = (identity.uid, identity.gid)
+                } catch {
+                    bad("--owner \(owner): \(error)")
+                }
+            }
+            let options = CertificateEnsurer.Options(
+                certPath: cert, keyPath: key,
+                request: CertificateRequest(subject: parsedSubject, alternativeNames: names, days: days, keyType: type),
+                renewBeforeDays: renewBefore, owner: ownerIDs)
+            do {
+                switch try CertificateEnsurer.ensure(options) {
+                case .created(let s, let reason):
+                    writeStdout("created \(key) and \(cert) (\(reason)): \(describe(s))\n")
+                case .reused(let s):
+                    writeStdout("reused \(cert): valid and matching its key, \(describe(s))\n")
+                }
+            } catch {
+                writeStderr("roost: cert ensure: \(error)\n")
+                Glibc.exit(error.exitCode)
+            }
+        }
+
+        func describe(_ s: CertificateSummary) -> String {
+            var t = time_t(Int(s.notValidAfter.timeIntervalSince1970))
+            var parts = tm()
+            gmtime_r(&t, &parts)
+            func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
+            let date = "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))"
+            return "\(s.subject), \(s.alternativeNames.joined(separator: " ")), expires \(date), SHA-256 \(s.fingerprint)"
+        }
+    }
+}
