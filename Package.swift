@@ -47,7 +47,7 @@ let package = Package(
         .testTarget(name: "HandlebarsTests", dependencies: ["Handlebars", "Habitat", "TOML"]),
         .testTarget(name: "TOMLTests", dependencies: ["TOML"]),
         .testTarget(name: "HabitatTests", dependencies: ["Habitat", "Handlebars", "TOML"]),
-        .testTarget(name: "CertificatesTests", dependencies: ["Certificates"]),
+        .testTarget(name: "CertificatesTests", dependencies: ["Certificates", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "SupervisionTests", dependencies: ["Supervision"]),
         // Runs the built `roost` binary as a user would.
         .testTarget(name: "IntegrationTests", dependencies: ["roost"]),

@@ -166,7 +166,7 @@ final class StartTests: XCTestCase {
         let roost = try start(pkg, ["--health-interval", "1"])
         roost.waitFor("service started")
         let svcRoot = dir.appendingPathComponent("svc").path
-        func health() throws -> Int32 { try IntegrationTests.run([roostBinary(), "health", "--svc-root", svcRoot, "-q"]).status }
+        func health() throws -> Int32 { try shell([roostBinary(), "health", "--svc-root", svcRoot, "-q"]).status }
         func eventually(_ code: Int32) throws {
             let deadline = Date().addingTimeInterval(20)
             var last: Int32 = -1
