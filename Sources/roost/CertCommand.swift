@@ -50,8 +50,8 @@ struct CertCommand: ParsableCommand {
         @Option(name: .customLong("rsa-bits"), help: "RSA key size.")
         var rsaBits: Int = 2048
 
-        @Option(name: .customLong("renew-before"), help: ArgumentHelp("Replace a certificate that expires within this many days.", valueName: "DAYS"))
-        var renewBefore: Int = 30
+        @Option(name: .customLong("renew-before"), help: ArgumentHelp("Replace a certificate that expires within this many days (default 30, or half of --days when shorter).", valueName: "DAYS"))
+        var renewBefore: Int?
 
         @Option(help: ArgumentHelp("Owner of both files when run as root.", valueName: "USER:GROUP"))
         var owner: String?
@@ -70,6 +70,7 @@ struct CertCommand: ParsableCommand {
             default: bad("--key-type must be rsa or ec (got '\(keyType)')")
             }
             guard days > 0 else { bad("--days must be positive") }
+            let renewBefore = self.renewBefore ?? min(30, days / 2)
             guard renewBefore >= 0, renewBefore < days else { bad("--renew-before must be at least 0 and less than --days") }
             let (sys, _) = SystemInfo.discover(ip: nil, hostname: nil, service: "cert", version: "")
             let parsedSubject: Subject
