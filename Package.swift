@@ -50,6 +50,6 @@ let package = Package(
         .testTarget(name: "CertificatesTests", dependencies: ["Certificates", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "SupervisionTests", dependencies: ["Supervision"]),
         // Runs the built `roost` binary as a user would.
-        .testTarget(name: "IntegrationTests", dependencies: ["roost"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["roost", "Habitat", "Handlebars"]),
     ]
 )

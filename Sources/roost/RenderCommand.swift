@@ -58,8 +58,10 @@ struct RenderCommand: ParsableCommand {
         }
         let package = try PackageLocator.load(settings.packageArgument,
                                               roots: .init(pkgs: settings.pkgsRoot, svc: settings.svcRoot))
-        let binds = try BindSet.configure(package: package, options: service.binds,
-                                          environment: settings.environment, bindsFile: service.effectiveBindsFile)
+        // A context override that pins `bind` replaces bind configuration entirely.
+        let binds = settings.contextOverride["bind"] != nil ? BindSet(entries: [])
+            : try BindSet.configure(package: package, options: service.binds,
+                                    environment: settings.environment, bindsFile: service.effectiveBindsFile)
         var groups: [BoundGroup] = []
         if !binds.entries.isEmpty {
             let statuses = BindProbe.probe(binds)
