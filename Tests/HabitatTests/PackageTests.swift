@@ -1,0 +1,146 @@
+import Foundation
+import XCTest
+@testable import Habitat
+import Handlebars
+
+/// Package reading (installed metadata and plan.sh, never executed), exports,
+/// exposes and the bind contract.
+final class PackageTests: XCTestCase {
+    var dir: URL!
+
+    override func setUpWithError() throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("roost-pkg-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        addTeardownBlock { [dir] in try? FileManager.default.removeItem(at: dir!) }
+    }
+
+    func put(_ text: String, _ path: String) throws {
+        let url = dir.appendingPathComponent(path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+    }
+
+    func testInstalledPackageMetadata() throws {
+        let base = "pkgs/core/test-bind/0.1.0/20190219230309"
+        try put("core/test-bind/0.1.0/20190219230309\n", "\(base)/IDENT")
+        try put("database=port host\n", "\(base)/BINDS")
+        try put("storage=port host\n", "\(base)/BINDS_OPTIONAL")
+        try put("port=network.port\nssl-port=network.ssl.port\n", "\(base)/EXPORTS")
+        try put("5432 5433\n", "\(base)/EXPOSES")
+        try put("hab\n", "\(base)/SVC_USER")
+        try put("hab\n", "\(base)/SVC_GROUP")
+        try put("INT\n", "\(base)/SHUTDOWN_SIGNAL")
+        try put("30\n", "\(base)/SHUTDOWN_TIMEOUT")
+        try put("/hab/pkgs/core/tree/1.7.0/20180609045201/bin\n", "\(base)/RUNTIME_PATH")
+        try put("PATH=/ignored\nJAVA_HOME=/hab/pkgs/core/jdk\n", "\(base)/RUNTIME_ENVIRONMENT")
+        try put("core/glibc/2.27/20180608041157\ncore/acl/2.2.52/20161208223311\n", "\(base)/TDEPS")
+        // By ident (newest release) and by directory.
+        try put("core/test-bind/0.1.0/20180101000000\n", "pkgs/core/test-bind/0.1.0/20180101000000/IDENT")
+        let roots = PackageLocator.Roots(pkgs: dir.appendingPathComponent("pkgs").path, svc: "/hab/svc")
+        let p = try PackageLocator.load("core/test-bind", roots: roots)
+        XCTAssertEqual(p.ident.description, "core/test-bind/0.1.0/20190219230309")
+        XCTAssertEqual(p.binds.map(\.name), ["database"])
+        XCTAssertEqual(p.binds.first?.exports, ["port", "host"])
+        XCTAssertEqual(p.bindsOptional.map(\.name), ["storage"])
+        XCTAssertEqual(p.exports.map(\.path), ["network.port", "network.ssl.port"])
+        XCTAssertEqual(p.exposes, ["5432", "5433"])
+        XCTAssertEqual(p.shutdownSignal, "INT")
+        XCTAssertEqual(p.shutdownTimeoutSeconds, 30)
+        XCTAssertEqual(p.runtimeEnvironment.map(\.key), ["JAVA_HOME"])
+        XCTAssertEqual(p.deps.map(\.description), ["core/glibc/2.27/20180608041157", "core/acl/2.2.52/20161208223311"])
+        try put("hup\n", "\(base)/SHUTDOWN_SIGNAL")                            // 67
+        XCTAssertThrowsError(try PackageLocator.load("core/test-bind", roots: roots)) { error in
+            XCTAssertTrue("\(error)".contains("unknown signal 'hup'"))
+        }
+        XCTAssertThrowsError(try PackageLocator.load(dir.appendingPathComponent("nothing").path, roots: roots))
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("empty"), withIntermediateDirectories: true)
+        XCTAssertThrowsError(try PackageLocator.load(dir.appendingPathComponent("empty").path, roots: roots)) { error in
+            XCTAssertTrue("\(error)".contains("looked for IDENT"), "\(error)")
+        }
+    }
+
+    func testPlanReadStatically() throws {
+        try put("""
+        pkg_name=my-app
+        pkg_origin="acme"
+        pkg_version='1.2.3'
+        pkg_deps=(core/glibc
+          core/openssl)  # trailing comment
+        pkg_exports=(
+          [port]=network.port
+          [host]="network.host"
+        )
+        pkg_exposes=(port)
+        pkg_binds=([database]="port host")
+        pkg_binds_optional+=([cache]="port")
+        pkg_svc_user="${SVC_USER:-app}"
+        pkg_svc_run="bin/app --config ${pkg_svc_config_path}/app.toml"
+        pkg_shutdown_signal=HUP
+        pkg_shutdown_timeout_sec=12
+        do_build() {
+          pkg_name=not-this
+          echo "}"
+        }
+        touch /tmp/roost-plan-was-executed
+        """, "habitat/plan.sh")
+        try put("[network]\nport = 8080\nhost = \"0.0.0.0\"\n", "habitat/default.toml")
+        let p = try PackageLocator.load(dir.path, roots: .init(pkgs: "/nonexistent", svc: "/srv/svc"))
+        XCTAssertEqual(p.ident.description, "acme/my-app/1.2.3/0")
+        XCTAssertEqual(p.directory, dir.appendingPathComponent("habitat").path)
+        XCTAssertEqual(p.deps.map(\.description), ["core/glibc", "core/openssl"])
+        XCTAssertEqual(p.exports.map(\.name), ["port", "host"])
+        XCTAssertEqual(p.exposeExportNames, ["port"])
+        XCTAssertEqual(p.binds.first?.exports, ["port", "host"])
+        XCTAssertEqual(p.bindsOptional.map(\.name), ["cache"])
+        XCTAssertEqual(p.svcUser, "app")
+        XCTAssertEqual(p.svcRun, "bin/app --config /srv/svc/my-app/config/app.toml")
+        XCTAssertEqual(p.shutdownSignal, "HUP")
+        XCTAssertEqual(p.shutdownTimeoutSeconds, 12)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "/tmp/roost-plan-was-executed"))
+    }
+
+    func testExportsWalk() {                                                 // 18, 19, 20
+        let cfg: Object = ["network": ["port": 5432], "a": ["c": 7], "port": 1]
+        XCTAssertEqual(Exports.values([("port", "network.port")], config: cfg), ["port": 5432])
+        XCTAssertEqual(Exports.values([("x", "a.b.c")], config: cfg), ["x": 7])
+        XCTAssertEqual(Exports.values([("x", "a.b")], config: cfg), [:])
+        XCTAssertEqual(Exports.values([("p", "z.port")], config: cfg), ["p": 1])
+    }
+
+    func testBindContract() throws {                                          // 21–24
+        var p = ServicePackage(ident: PackageIdent(origin: "o", name: "n"), layout: .installed, directory: "/x", installPath: "/x")
+        p.binds = [("database", ["port", "host"])]
+        p.bindsOptional = [("backend", ["port"])]
+        XCTAssertThrowsError(try BindSet.configure(package: p, options: [], environment: [:], bindsFile: nil)) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("missing required bind(s): database (exports: port host)"), text)
+            XCTAssertEqual((error as! HabitatError).exitCode, 78)
+        }
+        XCTAssertThrowsError(try BindSet.configure(package: p, options: ["cache=h:1"], environment: [:], bindsFile: nil)) { error in
+            XCTAssertTrue("\(error)".contains("bind 'cache' is not declared"), "\(error)")
+        }
+        XCTAssertThrowsError(try BindSet.configure(package: p, options: ["db"], environment: [:], bindsFile: nil))
+        XCTAssertThrowsError(try BindSet.configure(package: p, options: ["database:postgresql.default"], environment: [:], bindsFile: nil)) { error in
+            XCTAssertTrue("\(error)".contains("no gossip ring"), "\(error)")
+        }
+        // `host` must come from somewhere: a binds file provides it.
+        XCTAssertThrowsError(try BindSet.configure(package: p, options: ["database=10.0.0.5:5432"], environment: [:], bindsFile: nil)) { error in
+            XCTAssertTrue("\(error)".contains("does not provide host"), "\(error)")
+        }
+        let file = dir.appendingPathComponent("binds.toml")
+        try "[database]\nhosts = [\"10.0.0.5:5432\", \"10.0.0.6\"]\n[database.cfg]\nhost = \"db.internal\"\nport = 5432\n".write(to: file, atomically: true, encoding: .utf8)
+        let set = try BindSet.configure(package: p, options: [], environment: ["ROOST_BIND_BACKEND": "[::1]:8080,backend.local:8081"], bindsFile: file.path)
+        XCTAssertEqual(set.entries.map(\.spec.name), ["database", "backend"])
+        XCTAssertEqual(set.entries[1].spec.members.map(\.host), ["::1", "backend.local"])
+        XCTAssertEqual(set.entries[0].portKey, "port")
+        let group = set.entries[0].boundGroup(statuses: [
+            MemberStatus(bind: "database", host: "10.0.0.5", address: "10.0.0.5", port: 5432, alive: true, reason: ""),
+            MemberStatus(bind: "database", host: "10.0.0.6", address: "10.0.0.6", port: nil, alive: false, reason: "refused"),
+        ])
+        XCTAssertEqual(group.activeMembers.map(\.ip), ["10.0.0.5"])
+        XCTAssertEqual(group.members.first?.cfg["host"], "db.internal")
+        let value = group.value
+        XCTAssertEqual(value["members"]?.arrayValue?.count, 1)
+        XCTAssertEqual(value["first"]?["sys"]?["ip"] != nil, true)
+    }
+}
