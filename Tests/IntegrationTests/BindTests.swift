@@ -1,0 +1,122 @@
+import Foundation
+import XCTest
+
+/// Binds without a gossip ring, against real loopback listeners on several
+/// addresses (127.0.0.2, 127.0.0.3, …).
+final class BindTests: XCTestCase {
+    var dir: URL!
+
+    override func setUpWithError() throws {
+        guard getuid() == 0 else { throw XCTSkip("PID-namespace tests need root (unshare --pid)") }
+        dir = try temporaryDirectory(self)
+    }
+
+    let membersTemplate = "{{#if bind.db}}{{#eachAlive bind.db.members as |m|}}{{m.sys.ip}}:{{m.cfg.port}} {{/eachAlive}}{{else}}none{{/if}}\n"
+
+    func package(required: Bool) throws -> TestPackage {
+        try TestPackage(in: dir, plan: required ? "pkg_binds=([db]=\"port\")" : "pkg_binds_optional=([db]=\"port\")",
+                        config: ["members.conf": membersTemplate],
+                        hooks: ["run": "#!/bin/sh\necho \"members: $(cat {{pkg.svc_config_path}}/members.conf)\"\nexec sleep 300\n",
+                                "reconfigure": "#!/bin/sh\necho \"reconfigured: $(cat {{pkg.svc_config_path}}/members.conf)\"\n"])
+    }
+
+    func start(_ pkg: TestPackage, _ extra: [String], prelude: String? = nil) throws -> PID1 {
+        try PID1(self, arguments: ["start", pkg.dir.path, "--svc-root", dir.appendingPathComponent("svc").path,
+                                   "--user-root", dir.appendingPathComponent("user").path] + extra, in: dir, prelude: prelude)
+    }
+
+    /// A TCP listener on address:port until the test ends (or `stop`).
+    final class Listener {
+        let process = Process()
+        init(_ address: String, _ port: Int, test: XCTestCase) throws {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["python3", "-c", """
+            import socket, time
+            s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("\(address)", \(port))); s.listen(64)
+            while True:
+                c, _ = s.accept(); c.close()
+            """]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            test.addTeardownBlock { [process] in if process.isRunning { process.terminate(); process.waitUntilExit() } }
+            let deadline = Date().addingTimeInterval(10)
+            while Date() < deadline {
+                if (try? shell(["python3", "-c", "import socket; socket.create_connection(('\(address)', \(port)), 1)"]))?.status == 0 { return }
+                usleep(50_000)
+            }
+        }
+        func stop() { process.terminate(); process.waitUntilExit() }
+    }
+
+    func testRequiredBindNotGivenIsAConfigurationError() throws {
+        let roost = try start(try package(required: true), [])
+        XCTAssertEqual(roost.wait(), 78, roost.output)
+        XCTAssertTrue(roost.output.contains("missing required bind(s): db (exports: port): --bind db=HOST:PORT or ROOST_BIND_DB=HOST:PORT"), roost.output)
+    }
+
+    func testRequiredBindTimesOutNamingTheMember() throws {
+        let roost = try start(try package(required: true), ["--bind", "db=127.0.0.7:18901", "--bind-timeout", "6"])
+        roost.waitFor("waiting for bind db")
+        XCTAssertEqual(roost.wait(timeout: 30), 69, roost.output)
+        XCTAssertTrue(roost.output.contains("required bind db unreachable after"), roost.output)
+        XCTAssertTrue(roost.output.contains("127.0.0.7:18901 (Connection refused)"), roost.output)
+    }
+
+    func testOptionalBindAbsentFallsBack() throws {
+        let roost = try start(try package(required: false), [])
+        roost.waitFor("members: none")
+        roost.signal(SIGTERM)
+        XCTAssertEqual(roost.wait(timeout: 15), 143)
+    }
+
+    func testOptionalBindConfiguredButDownStartsWithoutIt() throws {
+        let roost = try start(try package(required: false), ["--bind", "db=127.0.0.7:18902", "--bind-timeout", "2"])
+        roost.waitFor("members: none", timeout: 30)
+        XCTAssertTrue(roost.output.contains("optional bind db: starting without unreachable members"), roost.output)
+        roost.signal(SIGTERM)
+        XCTAssertEqual(roost.wait(timeout: 15), 143)
+    }
+
+    func testBindThatComesUpLateIsWaitedFor() throws {
+        let roost = try start(try package(required: true), ["--bind", "db=127.0.0.4:18903", "--bind-timeout", "60"])
+        roost.waitFor("waiting for binds")
+        sleep(2)
+        XCTAssertFalse(roost.output.contains("members:"), "the service must not start before its bind")
+        _ = try Listener("127.0.0.4", 18903, test: self)
+        roost.waitFor("members: 127.0.0.4:18903 ", timeout: 30)
+        XCTAssertTrue(roost.output.contains("binds ready after"), roost.output)
+        roost.signal(SIGTERM)
+        XCTAssertEqual(roost.wait(timeout: 15), 143)
+    }
+
+    func testNameWithSeveralAddressesAndMembershipChange() throws {
+        let hosts = dir.appendingPathComponent("hosts")
+        try write("127.0.0.1 localhost\n127.0.0.2 db.test\n127.0.0.3 db.test\n", to: hosts)
+        let a = try Listener("127.0.0.2", 18904, test: self)
+        _ = try Listener("127.0.0.3", 18904, test: self)
+        // A hosts file seen only inside roost's mount namespace.
+        let roost = try start(try package(required: true), ["--bind", "db=db.test:18904", "--bind-interval", "1"],
+                              prelude: "mount --bind \(hosts.path) /etc/hosts")
+        roost.waitFor("members: ", timeout: 30)
+        // Two members, in member-id order as Habitat lists them.
+        let line = roost.output.split(separator: "\n").first { $0.hasPrefix("members: ") } ?? ""
+        XCTAssertEqual(Set(line.dropFirst("members: ".count).split(separator: " ")), ["127.0.0.2:18904", "127.0.0.3:18904"], roost.output)
+
+        // What `roost render --bind` shows is what the service got.
+        let out = dir.appendingPathComponent("render")
+        let rendered = try shell(["unshare", "--mount", "sh", "-c", "mount --bind \(hosts.path) /etc/hosts && exec \(roostBinary()) render \(try package(required: true).dir.path) --bind db=db.test:18904 --out \(out.path)"])
+        XCTAssertEqual(rendered.status, 0, rendered.stderr)
+        XCTAssertEqual(try String(contentsOf: out.appendingPathComponent("config/members.conf"), encoding: .utf8),
+                       try String(contentsOf: dir.appendingPathComponent("svc/demo/config/members.conf"), encoding: .utf8))
+
+        // One member goes away: re-render, and the reconfigure hook (no restart).
+        a.stop()
+        roost.waitFor("reconfigured: 127.0.0.3:18904 ", timeout: 30)
+        XCTAssertTrue(roost.output.contains("bind membership changed"), roost.output)
+        XCTAssertEqual(roost.output.components(separatedBy: "service started").count - 1, 1, roost.output)
+        roost.signal(SIGTERM)
+        XCTAssertEqual(roost.wait(timeout: 15), 143)
+    }
+}
