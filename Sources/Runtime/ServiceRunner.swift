@@ -67,7 +67,9 @@ public final class ServiceRunner {
             mode: options.restart, initialDelay: .seconds(1), maximumDelay: .seconds(30), resetAfter: .seconds(60),
             maxRestarts: options.maxRestarts, window: options.restartWindow))
 
-        if geteuid() == 0 {
+        // `start` switches to the service user when it can; `dev` always runs
+        // as whoever started it.
+        if geteuid() == 0 && options.mode == .start {
             let user = service.context.serviceUser
             do {
                 identity = try UserLookup.identity(user: user.user, group: user.group)
@@ -93,7 +95,7 @@ public final class ServiceRunner {
     /// Runs the whole lifecycle; returns the exit code for the container.
     public func run() -> Int32 {
         for note in service.notes { log.warn(note) }
-        if identity == nil && geteuid() != 0 {
+        if identity == nil && options.mode == .start {
             log.info("not root: running the service as the current user")
         }
         do {
