@@ -14,8 +14,12 @@ public enum AtomicFile {
     /// Writes `bytes` to a temp file beside `path` (created with `mode` from
     /// the start, so a key is never readable by others), fsyncs it, renames it
     /// over `path` and fsyncs the directory so the rename survives a crash.
-    /// `owner` (uid, gid) is applied when running as root.
-    public static func write(_ bytes: [UInt8], to path: String, mode: mode_t, owner: (uid: uid_t, gid: gid_t)? = nil) throws(FileWriteError) {
+    /// `owner` (uid, gid) is applied when running as root. With `durable:
+    /// false` the fsyncs are skipped: the rename still makes the write atomic
+    /// (readers see the old or the new file, never a half one), which is all
+    /// runtime state such as a PID file needs; it is stale after a crash anyway.
+    public static func write(_ bytes: [UInt8], to path: String, mode: mode_t, owner: (uid: uid_t, gid: gid_t)? = nil,
+                             durable: Bool = true) throws(FileWriteError) {
         let directory = parentDirectory(path)
         let temp = temporaryPath(for: path)
         func failure(_ what: String) -> FileWriteError {
@@ -43,10 +47,11 @@ public enum AtomicFile {
             close(fd)
             throw e
         }
-        guard fsync(fd) == 0 else { let e = failure("fsync"); close(fd); throw e }
+        if durable { guard fsync(fd) == 0 else { let e = failure("fsync"); close(fd); throw e } }
         close(fd)
         guard rename(temp, path) == 0 else { throw failure("rename into place") }
         renamed = true
+        guard durable else { return }
         let dfd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if dfd >= 0 {
             fsync(dfd)

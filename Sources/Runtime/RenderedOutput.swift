@@ -95,9 +95,10 @@ public struct RenderedOutput {
 
 /// Atomic writes with errors that name the file (see `Certificates.AtomicFile`).
 public enum AtomicWrite {
-    public static func write(_ bytes: [UInt8], to path: String, mode: mode_t, owner: (uid: uid_t, gid: gid_t)? = nil) throws(HabitatError) {
+    public static func write(_ bytes: [UInt8], to path: String, mode: mode_t, owner: (uid: uid_t, gid: gid_t)? = nil,
+                             durable: Bool = true) throws(HabitatError) {
         do {
-            try AtomicFile.write(bytes, to: path, mode: mode, owner: owner)
+            try AtomicFile.write(bytes, to: path, mode: mode, owner: owner, durable: durable)
         } catch {
             throw HabitatError(.missingInput, source: error.path, error.reason)
         }

@@ -28,7 +28,7 @@ public enum ServiceDirectories {
 
     /// The PID file: decimal pid, no newline, 0644, written atomically.
     public static func writePID(_ pid: pid_t, layout: ServiceLayout) {
-        try? AtomicWrite.write(Array(String(pid).utf8), to: layout.pidFile, mode: 0o644)
+        try? AtomicWrite.write(Array(String(pid).utf8), to: layout.pidFile, mode: 0o644, durable: false)
     }
 
     public static func removePID(layout: ServiceLayout) {

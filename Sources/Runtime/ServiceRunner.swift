@@ -475,7 +475,7 @@ public final class ServiceRunner {
 
     func writeHealth(_ status: HealthRecord.Status, _ summary: String) {
         let record = HealthRecord(status: status, checkedAt: HealthRecord.now(), summary: summary)
-        try? AtomicWrite.write(Array(record.encoded.utf8), to: layout.healthFile, mode: 0o644)
+        try? AtomicWrite.write(Array(record.encoded.utf8), to: layout.healthFile, mode: 0o644, durable: false)
     }
 
     // MARK: Rendering and reconfiguration

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Side-by-side benchmarks (one run, same machine): roost vs tini and dumb-init
+# as a supervisor, roost's own start-up work, roost cert ensure vs openssl, and
+# template rendering vs handlebars.js. Needs: hyperfine tini dumb-init openssl
+# node handlebars (Debian packages) and a release build:
+#   swift build -c release && bench/run.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOST=$PWD/.build/release/roost
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+for tool in hyperfine tini dumb-init openssl node; do command -v $tool >/dev/null || { echo "missing $tool"; exit 1; }; done
+
+# A package whose service is /bin/true, and one whose service sleeps.
+mk() { mkdir -p "$work/$1/hooks"; printf 'pkg_name=%s\npkg_origin=bench\npkg_version=1.0.0\n' "$1" > "$work/$1/plan.sh"; printf '#!/bin/sh\nexec %s\n' "$2" > "$work/$1/hooks/run"; chmod +x "$work/$1/hooks/run"; }
+mk truepkg /bin/true
+mk sleeppkg "sleep 300"
+
+echo "## start and reap /bin/true"
+hyperfine -N --warmup 10 --runs 200 --export-markdown "$work/start.md" \
+  "$ROOST start $work/truepkg --svc-root $work/svc --user-root $work/user --restart never" \
+  "tini -s -- /bin/true" "dumb-init /bin/true" "/bin/true" >/dev/null
+cat "$work/start.md"
+
+echo; echo "## roost's own start-up work (package, config layers, all templates) on the bundled example"
+hyperfine -N --warmup 10 --runs 200 "$ROOST render . --check" "$ROOST config show ." 2>/dev/null | grep -E "Time|±|render|config" | head -8
+
+echo; echo "## idle RSS while supervising sleep (kB)"
+rss() { grep VmRSS /proc/$1/status | awk '{print $2}'; }
+"$ROOST" start "$work/sleeppkg" --svc-root "$work/svc" --user-root "$work/user" >/dev/null 2>&1 & R=$!
+tini -s -- sleep 300 & T=$!
+dumb-init sleep 300 & D=$!
+sleep 2
+echo "roost $(rss $R)   tini $(rss $T)   dumb-init $(rss $D)"
+kill -TERM $R $T $D; wait $R $T $D 2>/dev/null || true
+
+echo; echo "## SIGTERM to child exit (median of 30, ms)"
+python3 - "$ROOST" "$work" <<'PY'
+import subprocess, sys, time, statistics, os, signal
+roost, work = sys.argv[1], sys.argv[2]
+cmds = {
+  "roost": [roost, "start", f"{work}/sleeppkg", "--svc-root", f"{work}/svc", "--user-root", f"{work}/user"],
+  "tini": ["tini", "-s", "--", "sleep", "300"],
+  "dumb-init": ["dumb-init", "sleep", "300"],
+}
+for name, cmd in cmds.items():
+    times = []
+    for _ in range(30):
+        p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # wait until the child (sleep) exists
+        deadline = time.time() + 5
+        while time.time() < deadline:
+            try:
+                kids = open(f"/proc/{p.pid}/task/{p.pid}/children").read().split()
+            except FileNotFoundError:
+                kids = []
+            if kids and "sleep" in open(f"/proc/{kids[0]}/cmdline").read(): break
+            time.sleep(0.005)
+        time.sleep(0.05)
+        t0 = time.perf_counter(); p.send_signal(signal.SIGTERM); p.wait()
+        times.append((time.perf_counter() - t0) * 1000)
+    print(f"{name:10s} {statistics.median(times):.2f} ms (exit {p.returncode})")
+PY
+
+echo; echo "## certificate: roost cert ensure vs openssl req (RSA-2048, self-signed)"
+hyperfine -N --warmup 3 --runs 30 \
+  --prepare "rm -f $work/c.pem $work/k.pem" "$ROOST cert ensure --cert $work/c.pem --key $work/k.pem --subject /C=US/O=bench/CN=localhost --san DNS:localhost" \
+  --prepare "rm -f $work/oc.pem $work/ok.pem" "openssl req -newkey rsa:2048 -nodes -x509 -days 3650 -subj /C=US/O=bench/CN=localhost -keyout $work/ok.pem -out $work/oc.pem" \
+  2>/dev/null | grep -E "Time|±|Benchmark" | head -8
+"$ROOST" cert ensure --cert "$work/c.pem" --key "$work/k.pem" >/dev/null
+hyperfine -N --warmup 5 --runs 100 "$ROOST cert ensure --cert $work/c.pem --key $work/k.pem" 2>/dev/null | grep -E "Time|Benchmark" | head -3
+
+echo; echo "## template rendering, whole core-plans corpus, parsed once, 200 rounds"
+.build/release/roost-bench render ../shared/corpus/core-plans 200
+node bench/hbs-bench.js ../shared/corpus/core-plans 200
