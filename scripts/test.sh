@@ -28,6 +28,27 @@ echo "== swift build (release)"
 swift build -c release 2>&1 | grep -vE "^\[[0-9]+/[0-9]+\]" | tail -20
 
 status=0
+echo "== deployment files"
+python3 -c "import yaml" 2>/dev/null || python3 -m pip install -q pyyaml
+command -v cfn-lint >/dev/null || python3 -m pip install -q cfn-lint
+cfn-lint deploy/ecs/tls-front.yaml && echo "cfn-lint: deploy/ecs/tls-front.yaml ok" || status=1
+python3 deploy/check.py || status=1
+
+echo "== static roost in an empty root file system (as in a scratch image)"
+swift build -c release -Xswiftc -static-executable --product roost --scratch-path .build-static 2>&1 | grep -vE "^\[[0-9]+/[0-9]+\]" | tail -2
+empty=$(mktemp -d)
+cp .build-static/release/roost "$empty/roost"
+printf 'port = {{cfg.port}}\n' > "$empty/t.hbs"
+printf '{"cfg": {"port": 8443}}' > "$empty/d.json"
+if [ "$(chroot "$empty" /roost template /t.hbs /d.json)" = "port = 8443" ] \
+   && chroot "$empty" /roost cert ensure --cert /c.pem --key /k.pem --subject /CN=scratch --san DNS:scratch >/dev/null \
+   && openssl verify -CAfile "$empty/c.pem" "$empty/c.pem" >/dev/null; then
+  echo "static binary: renders and makes a certificate in an empty root ($(ls "$empty" | wc -l) files there)"
+else
+  echo "static binary: FAILED in an empty root"; status=1
+fi
+rm -rf "$empty"
+
 if [ -d ../shared ]; then
   echo "== Handlebars corpus (Habitat truth)"
   TRUTH=habitat ../shared/corpus/core-plans/run-corpus.sh .build/release/roost template | tail -3 || status=1

@@ -13,13 +13,13 @@ struct ServiceOptions: ParsableArguments {
     @Argument(help: ArgumentHelp("Package: a plan folder (plan.sh or habitat/plan.sh), an installed package directory, or an ident origin/name[/version[/release]] under --pkgs-root.", valueName: "PKG"))
     var package: String = "."
 
-    @Option(name: .customLong("svc-root"), help: ArgumentHelp("Where service directories are made.", valueName: "DIR"))
+    @Option(name: .customLong("svc-root"), help: ArgumentHelp("Where service directories are made (default: /hab/svc; ./.roost/svc for dev).", valueName: "DIR"))
     var svcRoot: String?
 
     @Option(name: .customLong("pkgs-root"), help: ArgumentHelp("Where installed packages are.", valueName: "DIR"))
     var pkgsRoot: String = "/hab/pkgs"
 
-    @Option(name: .customLong("user-root"), help: ArgumentHelp("Where user.toml files are: DIR/<pkg>/config/user.toml.", valueName: "DIR"))
+    @Option(name: .customLong("user-root"), help: ArgumentHelp("Where user.toml files are: DIR/<pkg>/config/user.toml (default: /hab/user; ./.roost/user for dev).", valueName: "DIR"))
     var userRoot: String?
 
     @Option(help: "The service group's group name (svc.group).")
