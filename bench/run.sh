@@ -6,7 +6,11 @@
 #   swift build -c release && bench/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOST=$PWD/.build/release/roost
+ROOST=${ROOST:-$PWD/.build/release/roost}
+# The container image ships the fully static build (no dynamic loading of the
+# Swift runtime); build it with:
+#   swift build -c release -Xswiftc -static-executable --product roost --scratch-path .build-static
+STATIC=$PWD/.build-static/release/roost
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 for tool in hyperfine tini dumb-init openssl node; do command -v $tool >/dev/null || { echo "missing $tool"; exit 1; }; done
@@ -17,8 +21,10 @@ mk truepkg /bin/true
 mk sleeppkg "sleep 300"
 
 echo "## start and reap /bin/true"
+static_cmd=()
+[ -x "$STATIC" ] && static_cmd=("$STATIC start $work/truepkg --svc-root $work/svc --user-root $work/user --restart never")
 hyperfine -N --warmup 10 --runs 200 --export-markdown "$work/start.md" \
-  "$ROOST start $work/truepkg --svc-root $work/svc --user-root $work/user --restart never" \
+  "$ROOST start $work/truepkg --svc-root $work/svc --user-root $work/user --restart never" "${static_cmd[@]}" \
   "tini -s -- /bin/true" "dumb-init /bin/true" "/bin/true" >/dev/null
 cat "$work/start.md"
 
@@ -28,11 +34,12 @@ hyperfine -N --warmup 10 --runs 200 "$ROOST render . --check" "$ROOST config sho
 echo; echo "## idle RSS while supervising sleep (kB)"
 rss() { grep VmRSS /proc/$1/status | awk '{print $2}'; }
 "$ROOST" start "$work/sleeppkg" --svc-root "$work/svc" --user-root "$work/user" >/dev/null 2>&1 & R=$!
+S=""; [ -x "$STATIC" ] && { "$STATIC" start "$work/sleeppkg" --svc-root "$work/svc-static" --user-root "$work/user" >/dev/null 2>&1 & S=$!; }
 tini -s -- sleep 300 & T=$!
 dumb-init sleep 300 & D=$!
 sleep 2
-echo "roost $(rss $R)   tini $(rss $T)   dumb-init $(rss $D)"
-kill -TERM $R $T $D; wait $R $T $D 2>/dev/null || true
+echo "roost $(rss $R)   roost (static) $([ -n "$S" ] && rss $S)   tini $(rss $T)   dumb-init $(rss $D)"
+kill -TERM $R $T $D $S; wait $R $T $D $S 2>/dev/null || true
 
 echo; echo "## SIGTERM to child exit (median of 30, ms)"
 python3 - "$ROOST" "$work" <<'PY'

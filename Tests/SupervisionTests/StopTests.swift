@@ -13,7 +13,17 @@ final class StopTests: XCTestCase {
         eventually(loop, "the child printed ready") {
             child.recentOutput.contains(OutputLine(.stdout, "ready")) || !child.isRunning
         }
-        return (child, child.recentOutput.compactMap { pid_t($0.text) })
+        let grandchildren = child.recentOutput.compactMap { pid_t($0.text) }
+        // A backgrounded child is a copy of the shell (with its traps) until it
+        // execs; a signal in that window can be swallowed by the shell's
+        // deferred trap handling. Wait until each one really runs its program.
+        eventually(loop, "the grandchildren exec'd") {
+            grandchildren.allSatisfy { pid in
+                let comm = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) ?? ""
+                return comm.hasPrefix("sleep") || isGone(pid)
+            }
+        }
+        return (child, grandchildren)
     }
 
     func testHookTimeoutKillsTheWholeProcessGroup() throws {
