@@ -49,6 +49,7 @@ public final class ServiceRunner {
     /// Bumped whenever a service instance starts; stale callbacks compare it.
     var generation = 0
     var pendingReload: TimerHandle?
+    var gateway: ChildProcess?
 
     /// Prepares everything that can fail for configuration reasons: a
     /// `HabitatError` here means "fix the input" (exit 78).
@@ -106,6 +107,7 @@ public final class ServiceRunner {
         }
         writeHealth(.unknown, "no check has finished yet")
         loop.onSignal = { [unowned self] signal in self.handle(signal) }
+        if let listen = options.httpListen { startGateway(listen) }
         scheduleWatching()
         if binds.entries.isEmpty {
             startFirstTime()
@@ -125,7 +127,29 @@ public final class ServiceRunner {
     func finish(_ code: Int32) {
         phase = .finished
         health?.stop()
+        if let gateway, gateway.isRunning { _ = loop.signal(gateway, .kill) }
         exitCode = code
+    }
+
+    /// The HTTP health endpoints, served by a child process (`__http-gateway`)
+    /// that reads the state this runner keeps in the service directory.
+    func startGateway(_ listen: String) {
+        guard let colon = listen.lastIndex(of: ":"), let port = UInt16(listen[listen.index(after: colon)...]) else {
+            log.error("--http-listen '\(listen)' must be ADDR:PORT")
+            return finish(78)
+        }
+        let spec = ProcessSpec(executable: "/proc/self/exe",
+                               arguments: ["__http-gateway", String(listen[..<colon]), String(port), service.package.name,
+                                           options.settings.group, options.settings.svcRoot],
+                               environment: ProcessSpec.currentEnvironment(), output: .inherit)
+        do {
+            gateway = try loop.spawn(spec) { [unowned self] result in
+                if self.phase != .finished { self.log.error("the HTTP gateway on \(listen) stopped: \(result.status)") }
+            }
+            log.info("health endpoint: http://\(listen)/services/\(service.package.name)/\(options.settings.group)/health")
+        } catch {
+            log.error("cannot start the HTTP gateway: \(error)")
+        }
     }
 
     // MARK: Signals

@@ -8,6 +8,6 @@ struct Roost: ParsableCommand {
         commandName: "roost",
         abstract: "Run one Habitat service in a container, without the Supervisor.",
         version: "0.1.0",
-        subcommands: [StartCommand.self, DevCommand.self, RenderCommand.self, ConfigCommand.self, TemplateCommand.self, HealthCommand.self, CertCommand.self, ProbeBindsCommand.self]
+        subcommands: [StartCommand.self, DevCommand.self, RenderCommand.self, ConfigCommand.self, TemplateCommand.self, HealthCommand.self, CertCommand.self, ProbeBindsCommand.self, HTTPGatewayCommand.self]
     )
 }

@@ -39,6 +39,9 @@ struct LifecycleOptions: ParsableArguments {
     @Option(name: .customLong("hook-timeout"), help: ArgumentHelp("Time limit of post-run, reconfigure and post-stop.", valueName: "SECONDS"))
     var hookTimeout: Int = 60
 
+    @Option(name: .customLong("http-listen"), help: ArgumentHelp("Serve Habitat's /services/<svc>/<group>/health and /services on this address (200 ok/warning, 503 critical, 500 unknown).", valueName: "ADDR:PORT"))
+    var httpListen: String?
+
     @Option(name: .customLong("log-format"), help: ArgumentHelp("roost's own lines: text or json (also ROOST_LOG_FORMAT).", valueName: "FORMAT"))
     var logFormat: String?
 
@@ -57,6 +60,7 @@ struct LifecycleOptions: ParsableArguments {
         }
         options.restart = mode
         options.logFormat = log
+        options.httpListen = httpListen
         options.bindTimeout = .seconds(bindTimeout)
         options.bindInterval = .seconds(bindInterval)
         options.maxRestarts = maxRestarts
@@ -171,5 +175,24 @@ struct ProbeBindsCommand: ParsableCommand {
     func run() throws {
         let request = processEnvironment()[ProbeProtocol.requestVariable] ?? ""
         writeStdout(ProbeProtocol.encode(BindProbe.probe(ProbeProtocol.decodeRequest(request))))
+    }
+}
+
+/// The HTTP gateway's child process (see `HealthGateway`).
+struct HTTPGatewayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "__http-gateway", shouldDisplay: false)
+
+    @Argument var address: String
+    @Argument var port: UInt16
+    @Argument var service: String
+    @Argument var group: String
+    @Argument var svcRoot: String
+
+    func run() throws {
+        let layout = ServiceLayout(svcRoot: svcRoot, packageName: service)
+        let problem = HealthGateway.serve(address: address, port: port,
+                                          service: .init(name: service, group: group, layout: layout))
+        writeStderr("roost: http gateway: \(problem)\n")
+        throw ExitCode(78)
     }
 }

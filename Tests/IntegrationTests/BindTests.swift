@@ -79,13 +79,21 @@ final class BindTests: XCTestCase {
         XCTAssertEqual(roost.wait(timeout: 15), 143)
     }
 
+    /// A port on `address` nothing listens on right now.
+    func freePort(_ address: String, from start: Int) -> Int {
+        var port = start
+        while (try? shell(["python3", "-c", "import socket; socket.create_connection(('\(address)', \(port)), 1)"]))?.status == 0 { port += 1 }
+        return port
+    }
+
     func testBindThatComesUpLateIsWaitedFor() throws {
-        let roost = try start(try package(required: true), ["--bind", "db=127.0.0.4:18903", "--bind-timeout", "60"])
+        let port = freePort("127.0.0.4", from: 18903)
+        let roost = try start(try package(required: true), ["--bind", "db=127.0.0.4:\(port)", "--bind-timeout", "60"])
         roost.waitFor("waiting for binds")
         sleep(2)
         XCTAssertFalse(roost.output.contains("members:"), "the service must not start before its bind")
-        _ = try Listener("127.0.0.4", 18903, test: self)
-        roost.waitFor("members: 127.0.0.4:18903 ", timeout: 30)
+        _ = try Listener("127.0.0.4", port, test: self)
+        roost.waitFor("members: 127.0.0.4:\(port) ", timeout: 30)
         XCTAssertTrue(roost.output.contains("binds ready after"), roost.output)
         roost.signal(SIGTERM)
         XCTAssertEqual(roost.wait(timeout: 15), 143)
