@@ -13,6 +13,9 @@ struct ServiceOptions: ParsableArguments {
     @Argument(help: ArgumentHelp("Package: a plan folder (plan.sh or habitat/plan.sh), an installed package directory, or an ident origin/name[/version[/release]] under --pkgs-root.", valueName: "PKG"))
     var package: String = "."
 
+    @Option(name: .customLong("pkg-ident"), help: ArgumentHelp("An installed package by ident (origin/name[/version[/release]]): the newest matching release under --pkgs-root. Same as giving the ident as PKG.", valueName: "IDENT"))
+    var pkgIdent: String?
+
     @Option(name: .customLong("svc-root"), help: ArgumentHelp("Where service directories are made (default: /hab/svc; ./.roost/svc for dev).", valueName: "DIR"))
     var svcRoot: String?
 
@@ -44,7 +47,14 @@ struct ServiceOptions: ParsableArguments {
     /// when the options are not given (`/hab/...` for start, `./.roost/...` for dev).
     func settings(defaultSvcRoot: String = "/hab/svc", defaultUserRoot: String = "/hab/user") throws -> ServiceSettings {
         var s = ServiceSettings()
-        s.packageArgument = package
+        if let pkgIdent {
+            guard PackageIdent(parsing: pkgIdent) != nil else {
+                throw ValidationError("--pkg-ident '\(pkgIdent)' must be origin/name[/version[/release]]")
+            }
+            s.packageArgument = pkgIdent
+        } else {
+            s.packageArgument = package
+        }
         s.pkgsRoot = pkgsRoot
         s.svcRoot = svcRoot ?? defaultSvcRoot
         s.userRoot = userRoot ?? defaultUserRoot

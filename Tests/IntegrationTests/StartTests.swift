@@ -18,18 +18,18 @@ final class StartTests: XCTestCase {
     }
 
     func testSigtermEndsTheServiceWith143() throws {
-        let pkg = try TestPackage(in: dir, hooks: ["run": "#!/bin/sh\necho up\nexec sleep 300\n"])
+        let pkg = try TestPackage(in: dir, hooks: ["run": "#!/bin/sh\necho service-is-ready\nexec sleep 300\n"])
         let roost = try start(pkg)
-        roost.waitFor("up")
+        roost.waitFor("service-is-ready")
         roost.signal(SIGTERM)
         XCTAssertEqual(roost.wait(timeout: 6), 143, roost.output)
         XCTAssertTrue(roost.output.contains("gracefully terminated"), roost.output)
     }
 
     func testServiceIgnoringTermIsKilledAfterTheTimeout() throws {
-        let pkg = try TestPackage(in: dir, hooks: ["run": "#!/bin/sh\ntrap '' TERM\necho up\nwhile :; do sleep 1; done\n"])
+        let pkg = try TestPackage(in: dir, hooks: ["run": "#!/bin/sh\ntrap '' TERM\necho service-is-ready\nwhile :; do sleep 1; done\n"])
         let roost = try start(pkg, ["--shutdown-timeout", "1"])
-        roost.waitFor("up")
+        roost.waitFor("service-is-ready")
         roost.signal(SIGTERM)
         XCTAssertEqual(roost.wait(timeout: 15), 137, roost.output)
         XCTAssertTrue(roost.output.contains("killed after the shutdown timeout"), roost.output)
@@ -43,18 +43,18 @@ final class StartTests: XCTestCase {
 
     func testPackageShutdownSignalIsUsed() throws {
         let pkg = try TestPackage(in: dir, plan: "pkg_shutdown_signal=HUP",
-                                  hooks: ["run": "#!/bin/sh\ntrap 'echo got HUP; exit 4' HUP\ntrap '' TERM\necho up\nwhile :; do sleep 0.1; done\n"])
+                                  hooks: ["run": "#!/bin/sh\ntrap 'echo got HUP; exit 4' HUP\ntrap '' TERM\necho service-is-ready\nwhile :; do sleep 0.1; done\n"])
         let roost = try start(pkg)
-        roost.waitFor("up")
+        roost.waitFor("service-is-ready")
         roost.signal(SIGTERM)
         XCTAssertEqual(roost.wait(timeout: 15), 4, roost.output)
         XCTAssertTrue(roost.output.contains("got HUP"))
     }
 
     func testSignalsAreForwardedToTheServiceGroup() throws {
-        let pkg = try TestPackage(in: dir, hooks: ["run": "#!/bin/sh\ntrap 'echo got USR1' USR1\ntrap 'echo got WINCH' WINCH\necho up\nwhile :; do sleep 0.1; done\n"])
+        let pkg = try TestPackage(in: dir, hooks: ["run": "#!/bin/sh\ntrap 'echo got USR1' USR1\ntrap 'echo got WINCH' WINCH\necho service-is-ready\nwhile :; do sleep 0.1; done\n"])
         let roost = try start(pkg)
-        roost.waitFor("up")
+        roost.waitFor("service-is-ready")
         roost.signal(SIGUSR1)
         roost.waitFor("got USR1")
         roost.signal(SIGWINCH)
@@ -197,5 +197,20 @@ final class StartTests: XCTestCase {
         XCTAssertTrue(try shell(["curl", "-s", "http://127.0.0.1:18631/services"]).stdout.contains("\"state\":\"up\""))
         roost.signal(SIGTERM)
         XCTAssertEqual(roost.wait(timeout: 15), 143)
+    }
+
+    func testInstalledPackageByIdentUsesTheNewestRelease() throws {
+        let pkgs = dir.appendingPathComponent("pkgs")
+        for (release, code) in [("20200101000000", 5), ("20240101000000", 6)] {
+            let base = pkgs.appendingPathComponent("test/inst/1.0.0/\(release)")
+            try write("test/inst/1.0.0/\(release)\n", to: base.appendingPathComponent("IDENT"))
+            try write("nobody\n", to: base.appendingPathComponent("SVC_USER"))
+            try write("nogroup\n", to: base.appendingPathComponent("SVC_GROUP"))
+            try write("#!/bin/sh\necho \"release {{pkg.release}}\"\nexit \(code)\n", to: base.appendingPathComponent("hooks/run"), executable: true)
+        }
+        let roost = try PID1(self, arguments: ["start", "--pkg-ident", "test/inst", "--pkgs-root", pkgs.path, "--restart", "never",
+                                               "--svc-root", dir.appendingPathComponent("svc").path], in: dir)
+        XCTAssertEqual(roost.wait(), 6, roost.output)
+        XCTAssertTrue(roost.output.contains("release 20240101000000"), roost.output)
     }
 }
