@@ -12,6 +12,7 @@ ROOST=${ROOST:-$PWD/.build/release/roost}
 #   swift build -c release -Xswiftc -static-executable --product roost --scratch-path .build-static
 STATIC=$PWD/.build-static/release/roost
 work=$(mktemp -d)
+chmod 755 "$work"   # the service runs as the package's user, who must reach it
 trap 'rm -rf "$work"' EXIT
 for tool in hyperfine tini dumb-init openssl node; do command -v $tool >/dev/null || { echo "missing $tool"; exit 1; }; done
 

@@ -365,7 +365,10 @@ public final class ServiceRunner {
             startPostRun(generation: mine, attempt: 1)
             startHealthChecks()
         } catch {
+            // Like a shell's 126: found but could not be executed. It goes
+            // through the restart policy like any other failed run.
             log.error("cannot start the service: \(error)")
+            phase = .running
             serviceExited(nil, generation: mine)
         }
     }
@@ -396,7 +399,7 @@ public final class ServiceRunner {
         ServiceDirectories.removePID(layout: layout)
         guard phase == .running else { return }  // a stop in progress handles the rest
         health?.stop()
-        let status = result?.status ?? .exited(127)
+        let status = result?.status ?? .exited(126)
         let ranFor = result?.runtime ?? .zero
         log.info("service exited: \(status)")
         runHook("post-stop", timeout: options.hookTimeout) { [unowned self] _ in

@@ -213,4 +213,15 @@ final class StartTests: XCTestCase {
         XCTAssertEqual(roost.wait(), 6, roost.output)
         XCTAssertTrue(roost.output.contains("release 20240101000000"), roost.output)
     }
+
+    func testServiceThatCannotBeExecutedEndsWith126() throws {
+        // The run script sits in a directory the service user cannot enter.
+        let pkg = try TestPackage(in: dir, hooks: ["run": "#!/bin/sh\nexit 0\n"])
+        let hidden = dir.appendingPathComponent("hidden")
+        try FileManager.default.createDirectory(at: hidden, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let roost = try PID1(self, arguments: ["start", pkg.dir.path, "--svc-root", hidden.appendingPathComponent("svc").path,
+                                               "--user-root", dir.appendingPathComponent("user").path, "--restart", "never"], in: dir)
+        XCTAssertEqual(roost.wait(), 126, roost.output)
+        XCTAssertTrue(roost.output.contains("cannot start the service"), roost.output)
+    }
 }
