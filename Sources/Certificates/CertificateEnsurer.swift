@@ -77,8 +77,8 @@ public enum CertificateEnsurer {
         AtomicFile.removeLeftovers(of: options.keyPath)
         AtomicFile.removeLeftovers(of: options.certPath)
 
-        let keyText = readText(options.keyPath)
-        let certText = readText(options.certPath)
+        let keyText = try readText(options.keyPath)
+        let certText = try readText(options.certPath)
         var reuseKey: String?
         var reason = "no key or certificate yet"
 
@@ -130,16 +130,23 @@ public enum CertificateEnsurer {
         return .created(SelfSignedCertificate.summary(of: cert), reason: reason)
     }
 
-    static func readText(_ path: String) -> String? {
+    /// The file's text, or nil when it does not exist. A file that exists
+    /// but cannot be read (permissions, a directory, an I/O error) is an
+    /// error: treating it as absent would replace a key we merely cannot see.
+    static func readText(_ path: String) throws(Failure) -> String? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
+        guard fd >= 0 else {
+            if errno == ENOENT { return nil }
+            throw .badExistingData(path: path, reason: "cannot be read (\(String(cString: strerror(errno))))")
+        }
         defer { close(fd) }
         var bytes: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 16384)
         while true {
             let n = read(fd, &buffer, buffer.count)
             if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
+            if n < 0 { throw .badExistingData(path: path, reason: "cannot be read (\(String(cString: strerror(errno))))") }
+            if n == 0 { break }
             bytes += buffer[0..<n]
         }
         return String(decoding: bytes, as: UTF8.self)

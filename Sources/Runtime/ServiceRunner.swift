@@ -50,6 +50,10 @@ public final class ServiceRunner {
     var generation = 0
     var pendingReload: TimerHandle?
     var gateway: ChildProcess?
+    /// SIGTERM/SIGINT arrived while the service was between two instances
+    /// (stopping for a restart, or running post-stop after it exited): once
+    /// that step ends roost exits instead of starting the service again.
+    var shutdownRequested = false
 
     /// Prepares everything that can fail for configuration reasons: a
     /// `HabitatError` here means "fix the input" (exit 78).
@@ -173,14 +177,22 @@ public final class ServiceRunner {
     func shutdown(because signal: Signal) {
         let code = 128 + signal.rawValue
         switch phase {
-        case .finished, .stopping:
+        case .finished:
             return
+        case .stopping:
+            // A stop for shutdown is already under way; a stop for a restart
+            // becomes the final one (the signal is never swallowed).
+            if !shutdownRequested {
+                shutdownRequested = true
+                log.info("\(signal.name) received while restarting: exiting once the service has stopped")
+            }
         case .waitingForBinds, .restartPending:
             if let restartTimer { loop.cancel(restartTimer) }
             log.info("\(signal.name) received before the service started: exiting")
             finish(code)
         case .initializing:
             phase = .stopping
+            shutdownRequested = true
             log.info("\(signal.name) received during init: stopping the init hook")
             if let initProcess, initProcess.isRunning {
                 loop.stop(initProcess, signal: .term, timeout: .seconds(5)) { [unowned self] _ in self.finish(code) }
@@ -188,9 +200,16 @@ public final class ServiceRunner {
                 finish(code)
             }
         case .running:
+            guard let child = serviceProcess else {
+                // The service exited on its own and post-stop is running:
+                // exit with the service's status when it is done.
+                shutdownRequested = true
+                log.info("\(signal.name) received after the service exited: exiting once post-stop is done")
+                return
+            }
             phase = .stopping
+            shutdownRequested = true
             health?.stop()
-            guard let child = serviceProcess else { return finish(code) }
             stopService(child) { [unowned self] outcome in
                 self.runHook("post-stop", timeout: self.options.hookTimeout) { _ in
                     self.finish(outcome.status.shellCode)
@@ -270,6 +289,13 @@ public final class ServiceRunner {
         case .finished, .stopping:
             return
         default:
+            // No statuses at all means the probe itself failed (it could not
+            // start, or timed out): that says nothing about the members, so
+            // the service keeps the ones it has rather than losing every bind.
+            guard !statuses.isEmpty else {
+                log.warn("the bind probe gave no result; keeping the current members")
+                return
+            }
             if groups != bindGroups {
                 log.info("bind membership changed: " + groups.map { g in "\(g.name)=[\(g.activeMembers.map(\.ip).joined(separator: ","))]" }.joined(separator: " "))
                 bindGroups = groups
@@ -402,8 +428,12 @@ public final class ServiceRunner {
         let status = result?.status ?? .exited(126)
         let ranFor = result?.runtime ?? .zero
         log.info("service exited: \(status)")
+        // `roost health` must not go on saying ok while the service is down.
+        writeHealth(.critical, "service is down: \(status)")
+        lastHealth = .critical
         runHook("post-stop", timeout: options.hookTimeout) { [unowned self] _ in
             guard self.phase == .running else { return }
+            if self.shutdownRequested { return self.finish(status.shellCode) }
             switch self.tracker.decide(exit: status, ranFor: ranFor) {
             case .restart(let after, let attempt):
                 self.phase = .restartPending
@@ -428,9 +458,10 @@ public final class ServiceRunner {
         log.info("restarting: \(reason)")
         phase = .stopping
         health?.stop()
-        stopService(child) { [unowned self] _ in
+        stopService(child) { [unowned self] outcome in
             self.runHook("post-stop", timeout: self.options.hookTimeout) { [unowned self] _ in
                 guard self.phase == .stopping, self.exitCode == nil else { return }
+                if self.shutdownRequested { return self.finish(outcome.status.shellCode) }
                 self.startSequence()
             }
         }
@@ -452,8 +483,12 @@ public final class ServiceRunner {
                                         stderrLogPath: "\(layout.logsPath)/\(name).stderr.log")))
         do {
             let child = try loop.spawn(spec, timeout: timeout) { [unowned self] result in
-                if result.timedOut { self.log.error("hook \(name) timed out after \(Int(timeout.seconds)) s and was killed") } else if !result.status.isSuccess && name != "init" {
-                    self.log.warn("hook \(name) \(result.status)" + (result.output.last.map { ": \($0.text)" } ?? ""))
+                // init reports its own failure (it ends roost); every other
+                // hook's failure names the hook, its status and its last lines.
+                if name != "init" && (result.timedOut || !result.status.isSuccess) {
+                    let what = result.timedOut ? "timed out after \(Int(timeout.seconds)) s and was killed (\(result.status))" : "\(result.status)"
+                    self.log.warn("hook \(name) \(what)" + (result.output.isEmpty ? ", no output" : "; its last lines:"))
+                    for line in result.output.suffix(5) { self.log.warn("  \(name): \(line.text)") }
                 }
                 done(result)
             }

@@ -93,9 +93,12 @@ struct CertCommand: ParsableCommand {
             }
             var ownerIDs: (uid: uid_t, gid: gid_t)?
             if let owner {
-                let parts = owner.split(separator: ":", maxSplits: 1).map(String.init)
+                let parts = owner.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+                guard let user = parts.first, !user.isEmpty, parts.count == 1 || !parts[1].isEmpty else {
+                    bad("--owner '\(owner)' must be USER or USER:GROUP")
+                }
                 do {
-                    let identity = try UserLookup.identity(user: parts[0], group: parts.count > 1 ? parts[1] : nil)
+                    let identity = try UserLookup.identity(user: user, group: parts.count > 1 ? parts[1] : nil)
                     ownerIDs = (identity.uid, identity.gid)
                 } catch {
                     bad("--owner \(owner): \(error)")

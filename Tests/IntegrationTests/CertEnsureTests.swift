@@ -94,6 +94,24 @@ final class CertEnsureTests: XCTestCase {
         XCTAssertEqual(try String(contentsOfFile: key, encoding: .utf8), "garbage")
         let unwritable = try shell([roostBinary(), "cert", "ensure", "--cert", "/proc/nope/c.pem", "--key", "/proc/nope/k.pem"])
         XCTAssertEqual(unwritable.status, 73, unwritable.stderr)
+        let badOwner = try ensure(["--owner", ":grp"])
+        XCTAssertEqual(badOwner.status, 78, badOwner.stderr)
+        XCTAssertTrue(badOwner.stderr.contains("must be USER or USER:GROUP"), badOwner.stderr)
+    }
+
+    func testAKeyThatCannotBeReadIsNeverReplaced() throws {
+        guard getuid() == 0 else { throw XCTSkip("needs root to run roost as another user") }
+        // A pair made by root (key 0600), then roost run as nobody in the same
+        // directory: it cannot read the key, and must say so, not make a new one.
+        XCTAssertEqual(try ensure().status, 0)
+        let before = try String(contentsOfFile: key, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: dir.path)
+        try FileManager.default.removeItem(at: dir.appendingPathComponent(".roost-cert.lock"))
+        let r = try shell(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                           roostBinary(), "cert", "ensure", "--cert", cert, "--key", key])
+        XCTAssertEqual(r.status, 65, r.stdout + r.stderr)
+        XCTAssertTrue(r.stderr.contains("\(key): cannot be read (Permission denied)"), r.stderr)
+        XCTAssertEqual(try String(contentsOfFile: key, encoding: .utf8), before, "the key was replaced")
     }
 
     func testEightConcurrentRunsLeaveOnePair() throws {

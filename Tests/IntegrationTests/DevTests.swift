@@ -106,36 +106,103 @@ final class DevTests: XCTestCase {
     }
 
     func testTerminalShowsPrefixedColoredLines() throws {
-        // `script` runs roost dev on a pseudo-terminal and records what a person would see.
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else { throw XCTSkip("script (util-linux) is not installed") }
+        // roost dev on a pseudo-terminal of the test's own (no `script`, no
+        // controlling terminal of the test runner needed): what a person sees.
         let pkg = try makePackage(withReconfigure: true)
-        let typescript = dir.appendingPathComponent("typescript")
+        let terminal = try PseudoTerminal()
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/script")
-        p.arguments = ["-q", "-f", "-e", "-c", "\(roostBinary()) dev \(pkg.dir.path) --root \(dir.path)/.roost --health-interval 600", typescript.path]
+        p.executableURL = URL(fileURLWithPath: roostBinary())
+        p.arguments = ["dev", pkg.dir.path, "--root", dir.path + "/.roost", "--health-interval", "600"]
         p.currentDirectoryURL = dir
-        p.standardInput = FileHandle.nullDevice
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
+        p.standardInput = terminal.secondary
+        p.standardOutput = terminal.secondary
+        p.standardError = terminal.secondary
         try p.run()
-        addTeardownBlock { if p.isRunning { kill(p.processIdentifier, SIGKILL) } }
-        var screen = ""
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline {
-            screen = (try? String(contentsOf: typescript, encoding: .utf8)) ?? ""
-            if screen.contains("started with greeting=hello") { break }
-            usleep(100_000)
-        }
+        terminal.closeSecondary()
+        addTeardownBlock { if p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() } }
+
+        var screen = terminal.waitFor("started with greeting=hello", timeout: 30)
         XCTAssertTrue(screen.contains("\u{1B}[32mdemo(O):\u{1B}[0m started with greeting=hello"), "service lines are green and prefixed:\n\(screen)")
         XCTAssertTrue(screen.contains("roost ▸"), "roost's own lines are marked:\n\(screen)")
-        XCTAssertTrue(screen.contains("\u{1B}[34mdemo hook[") || !screen.contains("hook["), screen)
-        // Ctrl-C in a terminal sends SIGINT to the foreground process: roost.
-        let roost = children(of: p.processIdentifier).first
-        XCTAssertNotNil(roost)
-        if let roost { kill(roost, SIGINT) }
+        XCTAssertFalse(screen.contains("roost: "), "no plain-text roost lines on a terminal:\n\(screen)")
+
+        // A hook's lines are blue and name the hook.
+        try write("greeting = \"bonjour\"\n", to: pkg.dir.appendingPathComponent("default.toml"))
+        screen = terminal.waitFor("reconfigured to greeting=bonjour", timeout: 30)
+        XCTAssertTrue(screen.contains("\u{1B}[34mdemo hook[reconfigure]:\u{1B}[0m reconfigured to greeting=bonjour"), screen)
+
+        // Ctrl-C: SIGINT (what the terminal sends the foreground process) stops it all.
+        kill(p.processIdentifier, SIGINT)
         let end = Date().addingTimeInterval(20)
         while p.isRunning && Date() < end { usleep(50_000) }
-        screen = (try? String(contentsOf: typescript, encoding: .utf8)) ?? ""
+        XCTAssertFalse(p.isRunning, "roost dev did not stop on SIGINT")
+        screen = terminal.waitFor("gracefully terminated", timeout: 5)
         XCTAssertTrue(screen.contains("gracefully terminated"), screen)
+    }
+}
+
+/// A pseudo-terminal pair: the test reads what a terminal would show from the
+/// primary side while the program under test writes to the secondary.
+final class PseudoTerminal: @unchecked Sendable {
+    let primary: Int32
+    let secondary: FileHandle
+    private let lock = NSLock()
+    private var buffer = [UInt8]()
+    private let reader = DispatchGroup()
+
+    /// glibc's pseudo-terminal calls, which Swift's Glibc module does not
+    /// export (they need _XOPEN_SOURCE): looked up at run time instead.
+    private static func libc<T>(_ name: String, as type: T.Type) -> T? {
+        dlsym(UnsafeMutableRawPointer(bitPattern: 0), name).map { unsafeBitCast($0, to: type) }
+    }
+
+    init() throws {
+        typealias OpenPT = @convention(c) (Int32) -> Int32
+        typealias FDCall = @convention(c) (Int32) -> Int32
+        typealias PTSName = @convention(c) (Int32, UnsafeMutablePointer<CChar>, Int) -> Int32
+        guard let openpt = Self.libc("posix_openpt", as: OpenPT.self), let grant = Self.libc("grantpt", as: FDCall.self),
+              let unlock = Self.libc("unlockpt", as: FDCall.self), let ptsname = Self.libc("ptsname_r", as: PTSName.self) else {
+            throw XCTSkip("this C library has no posix_openpt")
+        }
+        primary = openpt(O_RDWR | O_NOCTTY)
+        var name = [CChar](repeating: 0, count: 128)
+        guard primary >= 0, grant(primary) == 0, unlock(primary) == 0, ptsname(primary, &name, name.count) == 0 else {
+            throw XCTSkip("no pseudo-terminal available (errno \(errno))")
+        }
+        let path = String(cString: name)
+        let fd = open(path, O_RDWR | O_NOCTTY)
+        guard fd >= 0 else { throw XCTSkip("cannot open \(path) (errno \(errno))") }
+        secondary = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+        // Drain continuously so the program never blocks on a full terminal.
+        DispatchQueue.global().async(group: reader) { [self] in
+            var chunk = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let n = chunk.withUnsafeMutableBytes { read(primary, $0.baseAddress, $0.count) }
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { break }   // EIO once every secondary descriptor is closed
+                lock.lock(); buffer += chunk[0..<n]; lock.unlock()
+            }
+        }
+    }
+
+    /// The parent's copy of the secondary side; the child keeps its own.
+    func closeSecondary() { try? secondary.close() }
+
+    var screen: String { lock.lock(); defer { lock.unlock() }; return String(decoding: buffer, as: UTF8.self) }
+
+    /// Everything shown so far, once it contains `text` (or after `timeout`).
+    func waitFor(_ text: String, timeout: TimeInterval) -> String {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let now = screen
+            if now.contains(text) { return now }
+            usleep(50_000)
+        }
+        return screen
+    }
+
+    deinit {
+        close(primary)
+        _ = reader.wait(timeout: .now() + 2)
     }
 }

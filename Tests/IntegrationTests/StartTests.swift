@@ -52,13 +52,17 @@ final class StartTests: XCTestCase {
     }
 
     func testSignalsAreForwardedToTheServiceGroup() throws {
-        let pkg = try TestPackage(in: dir, hooks: ["run": "#!/bin/sh\ntrap 'echo got USR1' USR1\ntrap 'echo got WINCH' WINCH\necho service-is-ready\nwhile :; do sleep 0.1; done\n"])
+        let pkg = try TestPackage(in: dir, hooks: ["run": "#!/bin/sh\ntrap 'echo got USR1' USR1\ntrap 'echo got WINCH' WINCH\ntrap 'echo got USR2' USR2\ntrap 'echo got QUIT' QUIT\necho service-is-ready\nwhile :; do sleep 0.1; done\n"])
         let roost = try start(pkg)
         roost.waitFor("service-is-ready")
         roost.signal(SIGUSR1)
         roost.waitFor("got USR1")
         roost.signal(SIGWINCH)
         roost.waitFor("got WINCH")
+        roost.signal(SIGUSR2)
+        roost.waitFor("got USR2")
+        roost.signal(SIGQUIT)
+        roost.waitFor("got QUIT")
         roost.signal(SIGTERM)
         XCTAssertEqual(roost.wait(timeout: 15), 143)
     }
@@ -141,6 +145,51 @@ final class StartTests: XCTestCase {
         XCTAssertTrue(roost.output.contains("restarting: config changed and there is no reconfigure hook"), roost.output)
         roost.signal(SIGTERM)
         XCTAssertEqual(roost.wait(timeout: 15), 143)
+    }
+
+    func testSigtermDuringARestartForAChangeIsNotSwallowed() throws {
+        // The service ignores TERM, so the restart's stop takes the whole
+        // shutdown timeout: SIGTERM arrives in the middle of it.
+        let pkg = try TestPackage(in: dir, defaultTOML: "n = 1\n", config: ["app.conf": "n={{cfg.n}}\n"],
+                                  hooks: ["run": "#!/bin/sh\ntrap 'echo ignoring TERM' TERM\necho \"running with $(cat {{pkg.svc_config_path}}/app.conf)\"\nwhile :; do sleep 0.1; done\n"])
+        let roost = try start(pkg, ["--shutdown-timeout", "3"])
+        roost.waitFor("running with n=1")
+        try write("n = 2\n", to: dir.appendingPathComponent("user/demo/config/user.toml"))
+        roost.waitFor("ignoring TERM")
+        roost.signal(SIGTERM)
+        XCTAssertEqual(roost.wait(timeout: 20), 137, "killed after the shutdown timeout, then roost exits:\n\(roost.output)")
+        XCTAssertTrue(roost.output.contains("received while restarting"), roost.output)
+        XCTAssertFalse(roost.output.contains("running with n=2"), "the service must not start again:\n\(roost.output)")
+    }
+
+    func testSigtermWhilePostStopRunsAfterAnExit() throws {
+        let pkg = try TestPackage(in: dir, hooks: ["run": "#!/bin/sh\necho crashing\nexit 5\n",
+                                                   "post-stop": "#!/bin/sh\necho post-stop-begins\nsleep 2\necho post-stop-ends\n"])
+        let roost = try start(pkg)
+        roost.waitFor("post-stop-begins")
+        roost.signal(SIGTERM)
+        XCTAssertEqual(roost.wait(timeout: 20), 5, "the service's own status:\n\(roost.output)")
+        XCTAssertTrue(roost.output.contains("post-stop-ends"), "post-stop finishes first:\n\(roost.output)")
+        XCTAssertEqual(roost.output.components(separatedBy: "crashing").count - 1, 1, "no restart:\n\(roost.output)")
+    }
+
+    func testPostRunIsRetriedAndPostStopRunsAfterTheService() throws {
+        // The hooks run as nobody: the counter lives where nobody can write.
+        let shared = dir.appendingPathComponent("shared")
+        try FileManager.default.createDirectory(at: shared, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o777])
+        let attempts = shared.appendingPathComponent("post-run-attempts")
+        let pkg = try TestPackage(in: dir, hooks: [
+            "run": "#!/bin/sh\necho service-is-ready\nexec sleep 300\n",
+            "post-run": "#!/bin/sh\necho x >> \(attempts.path)\n[ $(wc -l < \(attempts.path)) -ge 2 ] || { echo 'not ready yet'; exit 3; }\necho post-run-done\n",
+            "post-stop": "#!/bin/sh\necho post-stop-ran\n",
+        ])
+        let roost = try start(pkg)
+        roost.waitFor("post-run-done", timeout: 20)
+        XCTAssertTrue(roost.output.contains("post-run failed (exited with status 3"), roost.output)
+        XCTAssertTrue(roost.output.contains("again in 1 s"), roost.output)
+        roost.signal(SIGTERM)
+        XCTAssertEqual(roost.wait(timeout: 15), 143, roost.output)
+        XCTAssertTrue(roost.output.contains("post-stop-ran"), roost.output)
     }
 
     func testRunHookChangeRestartsEvenWithReconfigureHook() throws {
