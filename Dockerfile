@@ -7,6 +7,10 @@ FROM swift:6.3-bookworm AS build
 WORKDIR /src
 COPY Package.swift ./
 COPY Sources ./Sources
+# Package.swift also declares the test and benchmark targets: SwiftPM checks
+# that their folders exist even when it builds only `roost`.
+COPY Tests ./Tests
+COPY Benchmarks ./Benchmarks
 RUN swift build -c release -Xswiftc -static-executable --product roost \
  && install -m 0755 "$(swift build -c release --show-bin-path)/roost" /usr/local/bin/roost
 

@@ -26,6 +26,8 @@ sts = kinds["StatefulSet"]
 pod = sts["spec"]["template"]["spec"]
 container = pod["containers"][0]
 check(container["image"] == "tls-front:latest", "kubernetes: image")
+governing = [s for s in services if s["metadata"]["name"] == sts["spec"]["serviceName"]]
+check(governing and governing[0]["spec"].get("clusterIP") == "None", "kubernetes: the StatefulSet's serviceName is a headless Service")
 check(container["livenessProbe"]["exec"]["command"][:2] == ["roost", "health"], "kubernetes: liveness probe runs roost health")
 check(container["readinessProbe"]["exec"]["command"] == ["roost", "health"], "kubernetes: readiness probe runs roost health")
 mounts = {m["name"]: m["mountPath"] for m in container["volumeMounts"]}
