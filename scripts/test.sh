@@ -4,6 +4,8 @@
 # (XCTest), then the shared conformance suites when ../shared is present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# CI may start this with no standard input at all; some tools (cfn-lint) then crash.
+exec </dev/null
 
 need=()
 command -v nginx >/dev/null || need+=(nginx-light)

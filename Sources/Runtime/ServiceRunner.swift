@@ -25,7 +25,8 @@ public final class ServiceRunner {
     let log: Log
     var service: LoadedService
     var templates: PackageTemplates
-    let binds: BindSet
+    /// Configured binds; replaced when the binds file changes.
+    var binds: BindSet
     var bindGroups: [BoundGroup] = []
     var bindStatuses: [MemberStatus] = []
     let identity: Identity?
@@ -44,6 +45,7 @@ public final class ServiceRunner {
     var userWatcher: FileWatcher
     var packageWatcher: FileWatcher?
     var bindProbeRunning = false
+    var periodicProbeScheduled = false
     var waitStarted = ContinuousClock.now
     var lastProgress = ContinuousClock.now
     /// Bumped whenever a service instance starts; stale callbacks compare it.
@@ -308,14 +310,42 @@ public final class ServiceRunner {
 
     func startFirstTime() {
         guard renderAndWrite(report: false) != nil else { return finish(78) }
-        if !binds.entries.isEmpty {
-            loop.schedule(after: options.bindInterval) { [unowned self] in self.periodicBindProbe() }
-        }
+        schedulePeriodicBindProbe()
         startSequence()
     }
 
+    func schedulePeriodicBindProbe() {
+        guard !binds.entries.isEmpty, !periodicProbeScheduled else { return }
+        periodicProbeScheduled = true
+        loop.schedule(after: options.bindInterval) { [unowned self] in self.periodicBindProbe() }
+    }
+
+    /// The binds file changed: read it again with the same contract checks
+    /// as at start. A bad edit keeps the binds the service has; a good one
+    /// is probed at once, and a change of members re-renders as usual.
+    func reloadBindsFile() {
+        do {
+            binds = try BindSet.configure(package: service.package, options: options.bindOptions,
+                                          environment: options.settings.environment, bindsFile: options.bindsFile)
+        } catch {
+            return log.error("\(error.description)\n  (the service keeps its current binds)")
+        }
+        log.info("binds file read again: " + (binds.entries.isEmpty ? "no binds" : binds.entries.map(\.spec.name).joined(separator: ", ")))
+        guard !binds.entries.isEmpty else {
+            if phase != .waitingForBinds && !bindGroups.isEmpty {
+                bindGroups = []
+                reload(fullConfig: false, packageFiles: false)
+            }
+            return
+        }
+        if phase != .waitingForBinds { schedulePeriodicBindProbe() }
+        probeBinds()
+    }
+
     func periodicBindProbe() {
-        guard phase != .finished else { return }
+        periodicProbeScheduled = false
+        guard phase != .finished, !binds.entries.isEmpty else { return }
+        periodicProbeScheduled = true
         probeBinds(timeout: options.bindInterval)
         loop.schedule(after: options.bindInterval) { [unowned self] in self.periodicBindProbe() }
     }
@@ -649,8 +679,10 @@ public final class ServiceRunner {
         for path in (packageChanges + userChanges).prefix(5) { log.info("changed: \(path)") }
         pendingReload = loop.schedule(after: .milliseconds(300)) { [unowned self] in
             self.pendingReload = nil
-            if bindsFileChanged { self.log.warn("the binds file changed; restart roost to use new members") }
-            self.reload(fullConfig: full, packageFiles: full)
+            if bindsFileChanged { self.reloadBindsFile() }
+            if full || userChanges.contains(where: { $0 != self.options.bindsFile }) {
+                self.reload(fullConfig: full, packageFiles: full)
+            }
         }
     }
 }

@@ -99,6 +99,75 @@ final class BindTests: XCTestCase {
         XCTAssertEqual(roost.wait(timeout: 15), 143)
     }
 
+    func testOptionalBindThatComesUpLateIsWaitedForUpToTheTimeout() throws {
+        let port = freePort("127.0.0.5", from: 18910)
+        let roost = try start(try package(required: false), ["--bind", "db=127.0.0.5:\(port)", "--bind-timeout", "60"])
+        roost.waitFor("waiting for binds")
+        sleep(2)
+        XCTAssertFalse(roost.output.contains("members:"), "a configured optional bind is waited for")
+        _ = try Listener("127.0.0.5", port, test: self)
+        roost.waitFor("members: 127.0.0.5:\(port) ", timeout: 30)
+        roost.signal(SIGTERM)
+        XCTAssertEqual(roost.wait(timeout: 15), 143)
+    }
+
+    func testHTTPCheckDecidesWhoIsAlive() throws {
+        // Two web servers; only the one that answers 2xx on the check path is a member.
+        let site = dir.appendingPathComponent("site")
+        try write("ok\n", to: site.appendingPathComponent("healthz"))
+        var servers: [Process] = []
+        for address in ["127.0.0.8", "127.0.0.9"] {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = ["python3", "-m", "http.server", "--bind", address, "--directory",
+                           address == "127.0.0.8" ? site.path : dir.path, "18920"]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            servers.append(p)
+        }
+        addTeardownBlock { for p in servers where p.isRunning { p.terminate(); p.waitUntilExit() } }
+        for address in ["127.0.0.8", "127.0.0.9"] {
+            let deadline = Date().addingTimeInterval(10)
+            while Date() < deadline, (try? shell(["curl", "-s", "-o", "/dev/null", "http://\(address):18920/"]))?.status != 0 { usleep(100_000) }
+        }
+        let bindsFile = dir.appendingPathComponent("binds.toml")
+        try write("[db]\nhosts = [\"127.0.0.8:18920\", \"127.0.0.9:18920\"]\nhttp_check = \"/healthz\"\n", to: bindsFile)
+        let roost = try start(try package(required: false), ["--binds-file", bindsFile.path, "--bind-timeout", "3"])
+        roost.waitFor("\nmembers: ", timeout: 30)   // the service's line, not roost's warning
+        XCTAssertTrue(roost.output.contains("\nmembers: 127.0.0.8:18920 \n"), roost.output)
+        XCTAssertTrue(roost.output.contains("127.0.0.9:18920 (HTTP 404"), roost.output)
+        roost.signal(SIGTERM)
+        XCTAssertEqual(roost.wait(timeout: 15), 143)
+    }
+
+    func testBindsFileEditedAtRunTimeChangesTheMembers() throws {
+        _ = try Listener("127.0.0.6", 18930, test: self)
+        _ = try Listener("127.0.0.6", 18931, test: self)
+        let pkg = try TestPackage(in: dir, plan: "pkg_binds=([db]=\"port user\")",
+                                  config: ["members.conf": "{{#eachAlive bind.db.members as |m|}}{{m.cfg.user}}@{{m.sys.ip}}:{{m.cfg.port}} {{/eachAlive}}\n"],
+                                  hooks: ["run": "#!/bin/sh\necho \"members: $(cat {{pkg.svc_config_path}}/members.conf)\"\nexec sleep 300\n",
+                                          "reconfigure": "#!/bin/sh\necho \"reconfigured: $(cat {{pkg.svc_config_path}}/members.conf)\"\n"])
+        let bindsFile = dir.appendingPathComponent("binds.toml")
+        try write("[db]\nhosts = [\"127.0.0.6:18930\"]\n[db.cfg]\nuser = \"app\"\n", to: bindsFile)
+        let roost = try start(pkg, ["--binds-file", bindsFile.path])
+        roost.waitFor("members: app@127.0.0.6:18930 ", timeout: 30)
+
+        // A broken edit is reported and changes nothing.
+        try write("[db]\nhosts = 7\n", to: bindsFile)
+        roost.waitFor("(the service keeps its current binds)", timeout: 20)
+        XCTAssertTrue(roost.output.contains("binds.toml [db]"), roost.output)
+
+        // A second member with its own exported value: re-render and reconfigure.
+        try write("[db]\nhosts = [\"127.0.0.6:18930\"]\n[db.cfg]\nuser = \"app\"\n[[db.members]]\nhost = \"127.0.0.6\"\nport = 18931\ncfg = { user = \"admin\" }\n", to: bindsFile)
+        roost.waitFor("reconfigured: ", timeout: 30)
+        let line = roost.output.split(separator: "\n").first { $0.contains("hook[reconfigure]: reconfigured: ") } ?? ""
+        XCTAssertEqual(Set(line.split(separator: " ").suffix(2)), ["app@127.0.0.6:18930", "admin@127.0.0.6:18931"], roost.output)
+        XCTAssertEqual(roost.output.components(separatedBy: "service started").count - 1, 1, "no restart:\n\(roost.output)")
+        roost.signal(SIGTERM)
+        XCTAssertEqual(roost.wait(timeout: 15), 143)
+    }
+
     func testNameWithSeveralAddressesAndMembershipChange() throws {
         let hosts = dir.appendingPathComponent("hosts")
         try write("127.0.0.1 localhost\n127.0.0.2 db.test\n127.0.0.3 db.test\n", to: hosts)

@@ -168,6 +168,14 @@ public struct BindSpec: Sendable, Equatable {
                         member.cfg = m["cfg"]?.objectValue ?? Object()
                         spec.members.append(member)
                     }
+                case ("hosts", _):
+                    throw HabitatError(.config, source: where_, "hosts must be a list of \"host:port\" strings")
+                case ("http_check", _):
+                    throw HabitatError(.config, source: where_, "http_check must be a path string like \"/healthz\"")
+                case ("cfg", _):
+                    throw HabitatError(.config, source: where_, "cfg must be a table of exported values")
+                case ("members", _):
+                    throw HabitatError(.config, source: where_, "members must be an array of tables ([[\(name).members]])")
                 default:
                     throw HabitatError(.config, source: where_,
                                        "unknown key '\(key)' (known: hosts, http_check, cfg, members)")
