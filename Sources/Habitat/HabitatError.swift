@@ -46,9 +46,11 @@ public struct HabitatError: Error, Sendable, CustomStringConvertible {
     /// The source line `line` of `text` and a caret under `column`, for `detail`.
     public static func excerpt(_ text: String, line: Int, column: Int) -> [String] {
         var current = 1
-        for l in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // Split on the scalar: a String's "\r\n" is one Character, so
+        // splitting Characters on "\n" would never break CRLF lines.
+        for l in text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false) {
             if current == line {
-                var shown = String(l)
+                var shown = String(String.UnicodeScalarView(l))
                 if shown.hasSuffix("\r") { shown.removeLast() }
                 let pad = String(shown.prefix(max(0, column - 1)).map { $0 == "\t" ? "\t" : " " })
                 return ["  " + shown, "  " + pad + "^"]

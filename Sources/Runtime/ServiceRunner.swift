@@ -36,6 +36,8 @@ public final class ServiceRunner {
     var exitCode: Int32?
     /// Rendered content as last written, by relative path (`config/x`, `hooks/run`).
     var rendered: [String: String] = [:]
+    /// The same files rendered with secrets redacted (`roost dev` diffs these).
+    var renderedRedacted: [String: String] = [:]
     var serviceProcess: ChildProcess?
     var initProcess: ChildProcess?
     var restartTimer: TimerHandle?
@@ -596,10 +598,18 @@ public final class ServiceRunner {
             return nil
         }
         var changed: [String] = []
+        // `roost dev` shows a diff of what changed. Rendered files may hold
+        // secrets, so the diff is made from renderings with every secret
+        // redacted (kept from the previous round), never from the real ones.
+        var redactedNow: [String: String] = [:]
+        if options.mode == .dev, let redacted = try? templates.render(service.context.redacted, helpers: HabitatHelpers(pkgPaths: options.settings.pkgPaths)) {
+            for f in redacted { redactedNow[f.relativePath] = f.content }
+        }
+        defer { renderedRedacted = redactedNow }
         for r in results {
             if rendered[r.file.relativePath] != r.file.content {
                 if report && options.mode == .dev {
-                    let diff = LineDiff.unified(old: rendered[r.file.relativePath] ?? "", new: r.file.content,
+                    let diff = LineDiff.unified(old: renderedRedacted[r.file.relativePath] ?? "", new: redactedNow[r.file.relativePath] ?? "",
                                                 oldName: "a/" + r.file.relativePath, newName: "b/" + r.file.relativePath, context: 1)
                     Log.write(2, diff.split(separator: "\n", omittingEmptySubsequences: false).prefix(40).joined(separator: "\n") + (diff.isEmpty ? "" : "\n"))
                 }

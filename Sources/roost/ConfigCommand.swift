@@ -15,8 +15,8 @@ struct ConfigCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print the merged cfg (default.toml < HAB_<PKG> < user.toml), secrets redacted.",
             discussion: """
-            Keys whose names contain password, secret, token or key are shown as <redacted> \
-            unless --show-secrets is given. --explain names the layer (file or variable) \
+            Keys whose names contain password, secret, token or key, and values read from \
+            HAB_<PKG>__…_FILE files, are shown as <redacted> unless --show-secrets is given. --explain names the layer (file or variable) \
             that set every key.
             """
         )
@@ -43,7 +43,7 @@ struct ConfigCommand: ParsableCommand {
             }
             for note in loaded.notes { writeStderr("roost: note: \(note)\n") }
             var cfg = Value.object(loaded.config.merged)
-            if !showSecrets { cfg = Secrets.redact(cfg) }
+            if !showSecrets { cfg = Secrets.redact(cfg, alsoAt: Secrets.pathsFromSecretFiles(loaded.config.provenance)) }
             if explain {
                 writeStdout(ConfigExplanation.render(cfg, provenance: loaded.config.provenance))
                 return

@@ -24,7 +24,7 @@ struct RenderCommand: ParsableCommand {
     @Flag(help: "Render and validate only; write nothing.")
     var check = false
 
-    @Flag(help: "Show a unified diff against the files already there (writes nothing).")
+    @Flag(help: "Show a unified diff against the files already there (writes nothing; secret values masked).")
     var diff = false
 
     @Option(name: .customLong("context-out"), help: ArgumentHelp("Also write the render context as JSON to FILE.", valueName: "FILE"))
@@ -81,9 +81,14 @@ struct RenderCommand: ParsableCommand {
         let destination = out.map { RenderedOutput.Destination(root: $0) } ?? RenderedOutput.Destination(layout: loaded.layout)
         let results = RenderedOutput.plan(files, to: destination)
         if diff {
+            // Diffs end up in CI logs and reviews: secret values are masked.
+            let secrets = Secrets.values(in: .object(loaded.config.merged), alsoAt: Secrets.pathsFromSecretFiles(loaded.config.provenance))
+            let redacted = try templates.render(loaded.context.redacted, helpers: HabitatHelpers(pkgPaths: settings.pkgPaths, strictPkgPathFor: true))
+            let redactedByPath = Dictionary(redacted.map { ($0.relativePath, $0.content) }, uniquingKeysWith: { a, _ in a })
             for r in results where r.change != .unchanged {
-                writeStdout(LineDiff.unified(old: r.previous ?? "", new: r.file.content,
-                                             oldName: r.change == .created ? "/dev/null" : r.path, newName: r.path))
+                let diff = LineDiff.unified(old: r.previous ?? "", new: r.file.content,
+                                            oldName: r.change == .created ? "/dev/null" : r.path, newName: r.path)
+                writeStdout(Secrets.maskDiff(diff, real: r.file.content, redacted: redactedByPath[r.file.relativePath] ?? "", values: secrets))
             }
             return
         }

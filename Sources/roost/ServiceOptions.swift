@@ -59,6 +59,12 @@ struct ServiceOptions: ParsableArguments {
         s.svcRoot = svcRoot ?? defaultSvcRoot
         s.userRoot = userRoot ?? defaultUserRoot
         s.group = group
+        if let sysIP {
+            var v4 = in_addr(), v6 = in6_addr()
+            guard inet_pton(AF_INET, sysIP, &v4) == 1 || inet_pton(AF_INET6, sysIP, &v6) == 1 else {
+                throw ValidationError("--sys-ip '\(sysIP)' is not an IPv4 or IPv6 address")
+            }
+        }
         s.sysIP = sysIP
         s.hostname = hostname
         s.environment = processEnvironment()

@@ -47,7 +47,8 @@ final class DevTests: XCTestCase {
     func makePackage(withReconfigure: Bool) throws -> TestPackage {
         var hooks = ["run": "#!/bin/sh\necho \"started with $(cat {{pkg.svc_config_path}}/app.conf)\"\nexec sleep 300\n"]
         if withReconfigure { hooks["reconfigure"] = "#!/bin/sh\necho \"reconfigured to $(cat {{pkg.svc_config_path}}/app.conf)\"\n" }
-        return try TestPackage(in: dir, defaultTOML: "greeting = \"hello\"\n", config: ["app.conf": "greeting={{cfg.greeting}}\n"], hooks: hooks)
+        return try TestPackage(in: dir, defaultTOML: "greeting = \"hello\"\napi_token = \"tok-first-secret\"\n",
+                               config: ["app.conf": "greeting={{cfg.greeting}}\n", "token.conf": "token={{cfg.api_token}}\n"], hooks: hooks)
     }
 
     func children(of pid: pid_t) -> [pid_t] {
@@ -64,10 +65,12 @@ final class DevTests: XCTestCase {
 
         // Edit default.toml: re-render, a diff, the reconfigure hook, no restart.
         var mark = dev.mark
-        try write("greeting = \"bonjour\"\n", to: pkg.dir.appendingPathComponent("default.toml"))
+        try write("greeting = \"bonjour\"\napi_token = \"tok-second-secret\"\n", to: pkg.dir.appendingPathComponent("default.toml"))
         dev.waitFor("reconfigured to greeting=bonjour", after: mark)
         XCTAssertTrue(dev.output[mark...].contains("-greeting=hello"), dev.output)
         XCTAssertTrue(dev.output[mark...].contains("+greeting=bonjour"), dev.output)
+        XCTAssertTrue(dev.output[mark...].contains("re-rendered: config/app.conf, config/token.conf"), dev.output)
+        XCTAssertFalse(dev.output.contains("tok-"), "a secret reached the terminal:\n\(dev.output)")
         XCTAssertEqual(children(of: dev.process.processIdentifier), servicePID, "same service process")
 
         // Break the template: the error names file, line and column; the service keeps running.

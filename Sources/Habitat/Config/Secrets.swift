@@ -16,17 +16,63 @@ public enum Secrets {
         return lastWord.hasSuffix("key")
     }
 
-    /// The value with every secret leaf replaced by `<redacted>`.
-    public static func redact(_ value: Value) -> Value {
+    /// The value with every secret leaf replaced by `<redacted>`, and also
+    /// every leaf at one of `paths` (values read from a `…_FILE` secret,
+    /// whatever their key is called).
+    public static func redact(_ value: Value, alsoAt paths: Set<[String]> = []) -> Value {
+        redact(value, path: [], paths: paths)
+    }
+
+    static func redact(_ value: Value, path: [String], paths: Set<[String]>) -> Value {
         switch value {
         case .object(let o):
             var out = Object()
             for (k, v) in o {
-                if isSecret(key: k), v.objectValue == nil { out[k] = .string(redacted) } else { out[k] = redact(v) }
+                let childPath = path + [k]
+                if v.objectValue == nil, isSecret(key: k) || paths.contains(childPath) {
+                    out[k] = .string(redacted)
+                } else {
+                    out[k] = redact(v, path: childPath, paths: paths)
+                }
             }
             return .object(out)
-        case .array(let items): return .array(items.map(redact))
+        case .array(let items): return .array(items.map { redact($0, path: path, paths: paths) })
         default: return value
         }
+    }
+
+    /// The config paths whose value came from a per-key secret file
+    /// (`HAB_<PKG>__a__b_FILE`), from a layered config's provenance.
+    public static func pathsFromSecretFiles(_ provenance: [[String]: String]) -> Set<[String]> {
+        Set(provenance.filter { $0.value.contains("__") && $0.value.hasSuffix("_FILE") }.keys)
+    }
+
+    /// The secret string values in a cfg (see `redact`), longest first, for
+    /// masking them in text such as a diff of rendered files. Values shorter
+    /// than 4 characters are left alone: masking them would hide ordinary
+    /// text and protect nothing.
+    public static func values(in cfg: Value, alsoAt paths: Set<[String]> = []) -> [String] {
+        var found: Set<String> = []
+        func walk(_ v: Value, _ path: [String], secret: Bool) {
+            switch v {
+            case .object(let o):
+                for (k, child) in o { walk(child, path + [k], secret: secret || isSecret(key: k) || paths.contains(path + [k])) }
+            case .array(let items):
+                for item in items { walk(item, path, secret: secret) }
+            case .string(let s) where secret && s.count >= 4:
+                found.insert(s)
+            default:
+                break
+            }
+        }
+        walk(cfg, [], secret: false)
+        return found.sorted { $0.count > $1.count }
+    }
+
+    /// `text` with every occurrence of each of `values` replaced by `<redacted>`.
+    public static func mask(_ text: String, values: [String]) -> String {
+        var out = text
+        for v in values where out.contains(v) { out = out.replacingAll(v, with: redacted) }
+        return out
     }
 }
