@@ -1,6 +1,11 @@
 /// Builds the node tree from the scanner's tokens and parses each tag's
 /// expression.
 struct Parser {
+    /// Deepest block nesting accepted (`{{#if}}` inside `{{#each}}` …).
+    static let maximumBlockDepth = 200
+    /// Deepest subexpression nesting accepted (`(a (b (c)))`).
+    static let maximumSubexpressionDepth = 100
+
     let scanner: Scanner
 
     init(_ source: String) {
@@ -120,6 +125,11 @@ struct Parser {
                     append(close(top))
                 }
             }
+            // Rendering recurses once per level: a bound keeps absurd input
+            // an error instead of a stack overflow (real templates nest < 10).
+            if stack.count > Parser.maximumBlockDepth, let top = stack.last {
+                throw scanner.error("blocks nested more than \(Parser.maximumBlockDepth) levels deep", at: top.offset)
+            }
         }
         if let open = stack.last(where: { !$0.chained }) ?? stack.last {
             throw scanner.error("unclosed block '\(open.name)': expected {{/\(open.name)}}", at: open.offset)
@@ -171,6 +181,8 @@ struct ExpressionParser {
     /// Offset of `bytes` in the template, for error positions.
     let base: Int
     var i = 0
+    /// Current subexpression nesting, bounded like block nesting.
+    var depth = 0
 
     init(scanner: Scanner, bytes: [UInt8], base: Int) {
         self.scanner = scanner
@@ -270,6 +282,11 @@ struct ExpressionParser {
     mutating func param() throws(TemplateError) -> Expr {
         guard let b = peek() else { throw error("expected an expression") }
         if b == UInt8(ascii: "(") {
+            depth += 1
+            defer { depth -= 1 }
+            guard depth <= Parser.maximumSubexpressionDepth else {
+                throw error("subexpressions nested more than \(Parser.maximumSubexpressionDepth) levels deep")
+            }
             i += 1
             let c = try call(position: scanner.position(base + i))
             skipSpaces()

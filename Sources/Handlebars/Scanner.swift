@@ -210,10 +210,11 @@ struct Scanner {
             if tag.content == Array("else".utf8) || (tag.content.starts(with: Array("else".utf8))
                 && tag.content.count > 4 && isSpace(tag.content[4])) {
                 tag.kind = .elseTag
-                var rest = Array(tag.content.dropFirst(4))
+                // Skip by index: removeFirst on an array is linear, and a
+                // tag padded with a huge run of spaces must not go quadratic.
                 var skipped = 4
-                while let f = rest.first, isSpace(f) { rest.removeFirst(); skipped += 1 }
-                tag.content = rest
+                while skipped < tag.content.count, isSpace(tag.content[skipped]) { skipped += 1 }
+                tag.content = Array(tag.content[skipped...])
                 tag.contentOffset += skipped
             }
         }
@@ -226,9 +227,11 @@ struct Scanner {
     func scanRawBlock(at start: Int) throws(TemplateError) -> (Tag, Int) {
         guard let openEnd = find("}}}}", from: start + 4) else { throw error("unclosed raw block tag", at: start) }
         var tag = Tag(kind: .rawBlock, content: [], contentOffset: start + 4, offset: start)
-        var c = Array(source[(start + 4)..<openEnd])
-        while let f = c.first, isSpace(f) { c.removeFirst(); tag.contentOffset += 1 }
-        while let l = c.last, isSpace(l) { c.removeLast() }
+        var lower = start + 4, upper = openEnd
+        while lower < upper, isSpace(source[lower]) { lower += 1 }
+        while upper > lower, isSpace(source[upper - 1]) { upper -= 1 }
+        tag.contentOffset = lower
+        let c = Array(source[lower..<upper])
         tag.content = c
         let name = String(decoding: c.prefix { !isSpace($0) }, as: UTF8.self)
         let bodyStart = openEnd + 4

@@ -91,6 +91,21 @@ final class ConformanceTests: XCTestCase {
         check("{{toUppercase 5}}", [:], nil)
     }
 
+    func testLogRendersNothing() {
+        // handlebars-rust's `log` writes to the Supervisor's log and renders nothing.
+        check("a{{log \"x\"}}b", [:], "ab")
+        check("a{{log cfg.v level=\"warn\"}}b", ["cfg": ["v": 1]], "ab")
+        check("{{#if (log 1)}}y{{else}}n{{/if}}", [:], "n")
+    }
+
+    func testStrictPkgPathForNamesTheIdent() throws {
+        let strict = HabitatHelpers.makeRenderer(HabitatHelpers(strictPkgPathFor: true))
+        let data: Value = ["pkg": ["deps": []]]
+        XCTAssertThrowsError(try strict.render(try Template(source: "x{{pkgPathFor \"core/zzz\"}}", name: "t"), data)) { error in
+            XCTAssertTrue("\(error)".contains("core/zzz"), "\(error)")
+        }
+    }
+
     func testPkgPathFor() {                                                                   // 54
         let data: Value = ["pkg": ["deps": [["origin": "core", "name": "acl", "version": "2.2.52", "release": "20161208223311"]]]]
         check("{{pkgPathFor \"core/acl\"}}", data, "/hab/pkgs/core/acl/2.2.52/20161208223311")

@@ -4,8 +4,8 @@ import Handlebars
 import Habitat
 
 /// The parser and renderer never crash or hang: mutated corpus templates and
-/// random bytes only ever parse, render, or fail with an error. (The fuzz
-/// executable `hbs-fuzz` runs far more inputs; this is the sample CI runs.)
+/// random bytes only ever parse, render, or fail with an error. (`roost-bench fuzz`
+/// runs 100,000 inputs; this is the sample CI runs.)
 final class RobustnessTests: XCTestCase {
     func testMutatedTemplatesNeverCrash() throws {
         var seeds = ["{{#if a}}x{{else if b}}y{{else}}z{{/if}}", "{{#each l as |v k|}}{{@index}}{{v}}{{/each}}",
@@ -35,5 +35,42 @@ final class RobustnessTests: XCTestCase {
             let text = String(decoding: bytes, as: UTF8.self)
             if let t = try? Template(source: text, name: "fuzz") { _ = try? renderer.render(t, data) }
         }
+    }
+
+    /// Nesting far deeper than any real template: it parses and renders, or
+    /// fails with an error, but never overflows the stack.
+    func testDeepNestingIsAnErrorOrWorksNeverACrash() throws {
+        let renderer = HabitatHelpers.makeRenderer()
+        let data: Value = ["a": true, "x": "v"]
+        // At the limits (200 blocks, 100 subexpressions) it works; past them it is an error.
+        let atLimit = String(repeating: "{{#if a}}", count: 200) + "{{x}}" + String(repeating: "{{/if}}", count: 200)
+        XCTAssertEqual(try renderer.render(try Template(source: atLimit, name: "deep"), data), "v")
+        let subAtLimit = "{{not " + String(repeating: "(not ", count: 99) + "a" + String(repeating: ")", count: 99) + "}}"
+        XCTAssertEqual(try renderer.render(try Template(source: subAtLimit, name: "deep"), data), "true")  // 100 nots of true
+        for depth in [201, 5_000, 100_000] {
+            let blocks = String(repeating: "{{#if a}}", count: depth) + "{{x}}" + String(repeating: "{{/if}}", count: depth)
+            let subexpressions = "{{not " + String(repeating: "(not ", count: depth) + "a" + String(repeating: ")", count: depth) + "}}"
+            let unclosed = String(repeating: "{{#each a}}", count: depth)
+            for source in [blocks, subexpressions, unclosed] {
+                do {
+                    let t = try Template(source: source, name: "deep")
+                    let out = try renderer.render(t, data)
+                    if source == blocks { XCTAssertEqual(out, "v") }
+                } catch let e as TemplateError {
+                    XCTAssertFalse(e.message.isEmpty)
+                } catch {
+                    // A render error is an answer too.
+                }
+            }
+        }
+    }
+
+    /// Long runs inside a tag cost linear time (this finishes in well under
+    /// a second; a quadratic scanner would take minutes).
+    func testHugePaddingInsideTags() throws {
+        let pad = String(repeating: " ", count: 200_000)
+        let renderer = HabitatHelpers.makeRenderer()
+        let t = try Template(source: "{{#if a}}x{{else" + pad + "}}y{{/if}}{{{{raw" + pad + "}}}}r{{{{/raw}}}}{{" + pad + "a" + pad + "}}", name: "pad")
+        XCTAssertEqual(try renderer.render(t, ["a": false]), "yrfalse")
     }
 }
