@@ -267,25 +267,34 @@ public final class ServiceRunner {
         let groups = BindResolution.groups(binds, statuses: statuses)
         switch phase {
         case .waitingForBinds:
+            // As in Habitat, a bind is satisfied by one active member; the
+            // others join when they answer (the periodic probe). A bind with
+            // no reachable member is waited for, up to --bind-timeout.
             let waited = ContinuousClock.now - waitStarted
-            if problems.isEmpty && !statuses.isEmpty {
+            let satisfied = Set(groups.map(\.name))
+            let unsatisfied = problems.filter { !satisfied.contains($0.bind) }
+            if unsatisfied.isEmpty && !statuses.isEmpty {
                 log.info("binds ready after \(Int(waited.seconds)) s")
+                for p in problems { log.warn("bind \(p.bind): starting without the members that do not answer yet: \(p.detail)") }
                 bindGroups = groups
                 return startFirstTime()
             }
             if waited >= options.bindTimeout {
-                let required = problems.filter(\.required)
+                let required = unsatisfied.filter(\.required)
                 if !required.isEmpty {
-                    for p in required { log.error("required bind \(p.bind) unreachable after \(Int(waited.seconds)) s: \(p.detail)") }
+                    for p in required { log.error("required bind \(p.bind): no member reachable after \(Int(waited.seconds)) s: \(p.detail)") }
                     return finish(69)
                 }
-                for p in problems { log.warn("optional bind \(p.bind): starting without unreachable members: \(p.detail)") }
+                for p in unsatisfied { log.warn("optional bind \(p.bind): no member reachable after \(Int(waited.seconds)) s; starting without it: \(p.detail)") }
+                for p in problems where satisfied.contains(p.bind) {
+                    log.warn("bind \(p.bind): starting without the members that do not answer yet: \(p.detail)")
+                }
                 bindGroups = groups
                 return startFirstTime()
             }
             if ContinuousClock.now - lastProgress >= .seconds(5) {
                 lastProgress = .now
-                for p in problems {
+                for p in unsatisfied {
                     log.info("waiting for bind \(p.bind) (\(Int(waited.seconds)) s of \(Int(options.bindTimeout.seconds))): \(p.detail)")
                 }
             }

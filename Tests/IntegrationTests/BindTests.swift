@@ -60,7 +60,7 @@ final class BindTests: XCTestCase {
         let roost = try start(try package(required: true), ["--bind", "db=127.0.0.7:18901", "--bind-timeout", "6"])
         roost.waitFor("waiting for bind db")
         XCTAssertEqual(roost.wait(timeout: 30), 69, roost.output)
-        XCTAssertTrue(roost.output.contains("required bind db unreachable after"), roost.output)
+        XCTAssertTrue(roost.output.contains("required bind db: no member reachable after"), roost.output)
         XCTAssertTrue(roost.output.contains("127.0.0.7:18901 (Connection refused)"), roost.output)
     }
 
@@ -74,7 +74,7 @@ final class BindTests: XCTestCase {
     func testOptionalBindConfiguredButDownStartsWithoutIt() throws {
         let roost = try start(try package(required: false), ["--bind", "db=127.0.0.7:18902", "--bind-timeout", "2"])
         roost.waitFor("members: none", timeout: 30)
-        XCTAssertTrue(roost.output.contains("optional bind db: starting without unreachable members"), roost.output)
+        XCTAssertTrue(roost.output.contains("optional bind db: no member reachable after 2 s; starting without it"), roost.output)
         roost.signal(SIGTERM)
         XCTAssertEqual(roost.wait(timeout: 15), 143)
     }
@@ -107,6 +107,24 @@ final class BindTests: XCTestCase {
         XCTAssertFalse(roost.output.contains("members:"), "a configured optional bind is waited for")
         _ = try Listener("127.0.0.5", port, test: self)
         roost.waitFor("members: 127.0.0.5:\(port) ", timeout: 30)
+        roost.signal(SIGTERM)
+        XCTAssertEqual(roost.wait(timeout: 15), 143)
+    }
+
+    func testOneLiveMemberSatisfiesARequiredBindAndLateMembersJoin() throws {
+        // As in Habitat: one active member is enough to start; a member that
+        // answers later joins through the periodic probe (reconfigure, no restart).
+        _ = try Listener("127.0.0.10", 18940, test: self)
+        let late = freePort("127.0.0.11", from: 18940)
+        let roost = try start(try package(required: true), ["--bind", "db=127.0.0.10:18940,127.0.0.11:\(late)",
+                                                            "--bind-timeout", "60", "--bind-interval", "1"])
+        roost.waitFor("\nmembers: 127.0.0.10:18940 \n", timeout: 30)
+        XCTAssertTrue(roost.output.contains("bind db: starting without the members that do not answer yet: 127.0.0.11:\(late)"), roost.output)
+        _ = try Listener("127.0.0.11", late, test: self)
+        roost.waitFor("reconfigured: ", timeout: 30)
+        let line = roost.output.split(separator: "\n").first { $0.contains("reconfigured: ") } ?? ""
+        XCTAssertEqual(Set(line.split(separator: " ").suffix(2)), ["127.0.0.10:18940", "127.0.0.11:\(late)"], roost.output)
+        XCTAssertEqual(roost.output.components(separatedBy: "service started").count - 1, 1, roost.output)
         roost.signal(SIGTERM)
         XCTAssertEqual(roost.wait(timeout: 15), 143)
     }
