@@ -55,6 +55,20 @@ else
   echo "static binary: FAILED in an empty root"; status=1
 fi
 rm -rf "$empty"
+# The static binary as PID 1 on this host, whose /etc/nsswitch.conf may name
+# modules (systemd) that a static program must never load: roost reads the
+# account files itself to switch to the service user.
+svc=$(mktemp -d); chmod 755 "$svc"
+mkdir -p "$svc/pkg/hooks"
+printf 'pkg_name=static-check\npkg_origin=test\npkg_version=1.0.0\npkg_svc_user=nobody\npkg_svc_group=nogroup\n' > "$svc/pkg/plan.sh"
+printf '#!/bin/sh\necho "service runs as $(id -un):$(id -gn)"\n' > "$svc/pkg/hooks/run"; chmod 755 "$svc/pkg/hooks/run"
+if out=$(unshare --pid --fork --mount-proc .build-static/release/roost start "$svc/pkg" --svc-root "$svc/svc" --user-root "$svc/user" --restart never 2>&1) \
+   && grep -q "service runs as nobody:nogroup" <<<"$out"; then
+  echo "static binary: roost start as PID 1 runs the service as its user"
+else
+  echo "static binary: roost start FAILED:"; echo "$out" | tail -5; status=1
+fi
+rm -rf "$svc"
 
 if [ -d ../shared ]; then
   echo "== Handlebars corpus (Habitat truth)"

@@ -11,6 +11,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/auxv.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -219,4 +220,10 @@ pid_t roost_spawn(const struct roost_spawn_request *req, int *stage, int *error)
         return -1;
     }
     return pid;
+}
+
+int roost_is_dynamically_linked(void) {
+    // AT_BASE is where the kernel loaded the program interpreter; a static
+    // executable has none.
+    return getauxval(AT_BASE) != 0;
 }

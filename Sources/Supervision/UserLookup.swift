@@ -1,3 +1,4 @@
+import CSupport
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -47,8 +48,22 @@ public enum UserLookup {
         return Identity(uid: account.uid, gid: primary.gid, groups: groups, userName: account.name, groupName: primary.name)
     }
 
+    /// Whether glibc's NSS may be asked beyond the account files: only in a
+    /// dynamically linked roost (see `roost_is_dynamically_linked`).
+    static let nssAllowed = roost_is_dynamically_linked() != 0
+
+    static let passwdFile = "/etc/passwd"
+    static let groupFile = "/etc/group"
+
     /// nil for a numeric name without an entry; throws for an unknown name.
     private static func lookUpUser(_ name: String) throws(UserLookupError) -> (name: String, uid: uid_t, gid: gid_t)? {
+        if let entry = AccountFiles.user(named: name, in: passwdFile) { return entry }
+        if nssAllowed, let entry = try nssUser(name) { return entry }
+        if uid_t(name) != nil { return nil }
+        throw UserLookupError(kind: .noSuchUser(name))
+    }
+
+    private static func nssUser(_ name: String) throws(UserLookupError) -> (name: String, uid: uid_t, gid: gid_t)? {
         var size = 1024
         while true {
             var entry = passwd()
@@ -64,16 +79,20 @@ public enum UserLookup {
             if code != 0 && code != ENOENT && code != ESRCH {
                 throw UserLookupError(kind: .system("user '\(name)'", errno: code))
             }
-            guard found != nil else {
-                if uid_t(name) != nil { return nil }
-                throw UserLookupError(kind: .noSuchUser(name))
-            }
+            guard found != nil else { return nil }
             return (String(cString: entry.pw_name), entry.pw_uid, entry.pw_gid)
         }
     }
 
     /// The group's id and name; a numeric name without an entry is taken as an id.
     private static func lookUpGroup(_ name: String) throws(UserLookupError) -> (gid: gid_t, name: String?) {
+        if let entry = AccountFiles.group(named: name, in: groupFile) { return (entry.gid, entry.name) }
+        if nssAllowed, let entry = try nssGroup(name) { return entry }
+        if let gid = gid_t(name) { return (gid, nil) }
+        throw UserLookupError(kind: .noSuchGroup(name))
+    }
+
+    private static func nssGroup(_ name: String) throws(UserLookupError) -> (gid: gid_t, name: String?)? {
         var size = 1024
         while true {
             var entry = group()
@@ -89,16 +108,15 @@ public enum UserLookup {
             if code != 0 && code != ENOENT && code != ESRCH {
                 throw UserLookupError(kind: .system("group '\(name)'", errno: code))
             }
-            guard found != nil else {
-                if let gid = gid_t(name) { return (gid, nil) }
-                throw UserLookupError(kind: .noSuchGroup(name))
-            }
+            guard found != nil else { return nil }
             return (entry.gr_gid, String(cString: entry.gr_name))
         }
     }
 
-    /// getgrouplist(user, gid): every group listing the user, plus `gid`.
+    /// Every group listing the user, plus `gid`: from /etc/group in a static
+    /// roost, from getgrouplist (all NSS sources) in a dynamic one.
     private static func groupList(_ user: String, _ gid: gid_t) throws(UserLookupError) -> [gid_t] {
+        guard nssAllowed else { return AccountFiles.groups(of: user, primary: gid, in: groupFile) }
         var count: Int32 = 32
         while true {
             var groups = [gid_t](repeating: 0, count: Int(count))
@@ -111,5 +129,48 @@ public enum UserLookup {
             }
             count = wanted
         }
+    }
+}
+
+/// Reads `/etc/passwd` and `/etc/group` with glibc's file parsers
+/// (fgetpwent, fgetgrent), which never go through NSS: safe in a static
+/// binary, and what a container's accounts are.
+enum AccountFiles {
+    /// The entry whose name is `name`, or whose uid is `name` when numeric.
+    static func user(named name: String, in path: String) -> (name: String, uid: uid_t, gid: gid_t)? {
+        guard let file = fopen(path, "re") else { return nil }
+        defer { fclose(file) }
+        let uid = uid_t(name)
+        while let e = fgetpwent(file) {
+            let entryName = String(cString: e.pointee.pw_name)
+            if entryName == name || uid == e.pointee.pw_uid { return (entryName, e.pointee.pw_uid, e.pointee.pw_gid) }
+        }
+        return nil
+    }
+
+    static func group(named name: String, in path: String) -> (name: String, gid: gid_t)? {
+        guard let file = fopen(path, "re") else { return nil }
+        defer { fclose(file) }
+        let gid = gid_t(name)
+        while let e = fgetgrent(file) {
+            let entryName = String(cString: e.pointee.gr_name)
+            if entryName == name || gid == e.pointee.gr_gid { return (entryName, e.pointee.gr_gid) }
+        }
+        return nil
+    }
+
+    /// `primary` and every group whose member list names `user`.
+    static func groups(of user: String, primary: gid_t, in path: String) -> [gid_t] {
+        var result = [primary]
+        guard let file = fopen(path, "re") else { return result }
+        defer { fclose(file) }
+        while let e = fgetgrent(file) {
+            guard var member = e.pointee.gr_mem else { continue }
+            while let m = member.pointee {
+                if String(cString: m) == user, !result.contains(e.pointee.gr_gid) { result.append(e.pointee.gr_gid) }
+                member += 1
+            }
+        }
+        return result
     }
 }

@@ -263,6 +263,99 @@ final class StartTests: XCTestCase {
         XCTAssertTrue(roost.output.contains("release 20240101000000"), roost.output)
     }
 
+    func testServiceRunsAsItsUserWithThePackagesEnvironment() throws {
+        // An installed package: its PATH and RUNTIME_ENVIRONMENT reach the service.
+        let base = dir.appendingPathComponent("pkgs/test/envpkg/1.0.0/20240101000000")
+        try write("test/envpkg/1.0.0/20240101000000\n", to: base.appendingPathComponent("IDENT"))
+        try write("nobody\n", to: base.appendingPathComponent("SVC_USER"))
+        try write("nogroup\n", to: base.appendingPathComponent("SVC_GROUP"))
+        try write("\(base.path)/bin\n", to: base.appendingPathComponent("PATH"))
+        try write("GREETING=from-runtime-env\nJAVA_HOME=/opt/java\n", to: base.appendingPathComponent("RUNTIME_ENVIRONMENT"))
+        try write("#!/bin/sh\necho \"user=$(id -un) group=$(id -gn) greeting=$GREETING path=$PATH cwd=$(pwd)\"\nexec sleep 300\n",
+                  to: base.appendingPathComponent("hooks/run"), executable: true)
+        let roost = try PID1(self, arguments: ["start", base.path, "--svc-root", dir.appendingPathComponent("svc").path,
+                                               "--user-root", dir.appendingPathComponent("user").path], in: dir)
+        roost.waitFor("user=")
+        let line = roost.output.split(separator: "\n").first { $0.hasPrefix("user=") }.map(String.init) ?? ""
+        XCTAssertTrue(line.hasPrefix("user=nobody group=nogroup greeting=from-runtime-env path=\(base.path)/bin:"), roost.output)
+        XCTAssertTrue(line.hasSuffix("cwd=\(dir.path)/svc/envpkg"), "the service runs in its svc directory:\n\(roost.output)")
+        roost.signal(SIGTERM)
+        XCTAssertEqual(roost.wait(timeout: 15), 143)
+    }
+
+    func testNotRootRunsAsTheCurrentUserAndSaysSo() throws {
+        // roost started by an unprivileged user (not PID 1: it becomes a subreaper).
+        let shared = dir.appendingPathComponent("open")
+        try FileManager.default.createDirectory(at: shared, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o777])
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir.path)
+        let pkg = try TestPackage(in: shared, hooks: ["run": "#!/bin/sh\necho \"uid=$(id -u)\"\nexit 0\n"])
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: pkg.dir.path)
+        let r = try shell(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", roostBinary(), "start", pkg.dir.path,
+                           "--svc-root", shared.appendingPathComponent("svc").path, "--user-root", shared.appendingPathComponent("user").path,
+                           "--restart", "never"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("not root: running the service as the current user"), r.stderr)
+        XCTAssertEqual(r.stderr.components(separatedBy: "not root").count - 1, 1, "said once:\n\(r.stderr)")
+        XCTAssertTrue((r.stdout + r.stderr).contains("uid=65534"), r.stdout + r.stderr)
+    }
+
+    func testHookTimeoutIsReportedWithItsName() throws {
+        let pkg = try TestPackage(in: dir, hooks: ["run": "#!/bin/sh\necho service-is-ready\nexec sleep 300\n",
+                                                   "post-run": "#!/bin/sh\necho 'post-run is stuck'\nexec sleep 300\n"])
+        let roost = try start(pkg, ["--hook-timeout", "1"])
+        roost.waitFor("hook post-run timed out after 1 s and was killed", timeout: 20)
+        roost.waitFor("post-run: post-run is stuck")
+        roost.signal(SIGTERM)
+        XCTAssertEqual(roost.wait(timeout: 15), 143, roost.output)
+    }
+
+    func testPackageShutdownTimeoutIsUsed() throws {
+        let pkg = try TestPackage(in: dir, plan: "pkg_shutdown_timeout_sec=1",
+                                  hooks: ["run": "#!/bin/sh\ntrap '' TERM\necho service-is-ready\nwhile :; do sleep 0.1; done\n"])
+        let roost = try start(pkg)
+        roost.waitFor("service-is-ready")
+        roost.signal(SIGTERM)
+        XCTAssertEqual(roost.wait(timeout: 6), 137, "killed after the package's 1 s, not the default 8 s:\n\(roost.output)")
+        XCTAssertTrue(roost.output.contains("SIGTERM, 1 s before SIGKILL"), roost.output)
+    }
+
+    func testSighupRereadsPackageFilesAndAnInitChangeRestarts() throws {
+        let pkg = try TestPackage(in: dir, defaultTOML: "n = 1\n",
+                                  hooks: ["init": "#!/bin/sh\necho \"init {{cfg.n}}\"\n",
+                                          "run": "#!/bin/sh\necho service-is-ready\nexec sleep 300\n"])
+        let roost = try start(pkg)
+        roost.waitFor("service-is-ready")
+        // roost start does not watch the package; SIGHUP makes it look again.
+        try write("n = 2\n", to: pkg.dir.appendingPathComponent("default.toml"))
+        roost.signal(SIGHUP)
+        roost.waitFor("init 2")
+        XCTAssertTrue(roost.output.contains("SIGHUP: reloading configuration"), roost.output)
+        XCTAssertTrue(roost.output.contains("restarting: hooks/init changed"), roost.output)
+        roost.signal(SIGTERM)
+        XCTAssertEqual(roost.wait(timeout: 15), 143, roost.output)
+    }
+
+    func testConfigMapSymlinkSwapIsNoticed() throws {
+        // Kubernetes mounts a ConfigMap as user.toml -> ..data/user.toml, ..data -> ..<timestamp>;
+        // an update writes a new timestamped folder and renames a new ..data over the old one.
+        let config = dir.appendingPathComponent("user/demo/config")
+        try write("greeting = \"first\"\n", to: config.appendingPathComponent("..2026_01/user.toml"))
+        try FileManager.default.createSymbolicLink(atPath: config.appendingPathComponent("..data").path, withDestinationPath: "..2026_01")
+        try FileManager.default.createSymbolicLink(atPath: config.appendingPathComponent("user.toml").path, withDestinationPath: "..data/user.toml")
+        let pkg = try TestPackage(in: dir, defaultTOML: "greeting = \"default\"\n", config: ["app.conf": "greeting={{cfg.greeting}}\n"],
+                                  hooks: ["run": "#!/bin/sh\necho \"started with $(cat {{pkg.svc_config_path}}/app.conf)\"\nexec sleep 300\n",
+                                          "reconfigure": "#!/bin/sh\necho \"reconfigured: $(cat {{pkg.svc_config_path}}/app.conf)\"\n"])
+        let roost = try start(pkg, ["--health-interval", "600"])
+        roost.waitFor("started with greeting=first")
+        try write("greeting = \"second\"\n", to: config.appendingPathComponent("..2026_02/user.toml"))
+        try FileManager.default.createSymbolicLink(atPath: config.appendingPathComponent("..data_tmp").path, withDestinationPath: "..2026_02")
+        XCTAssertEqual(rename(config.appendingPathComponent("..data_tmp").path, config.appendingPathComponent("..data").path), 0)
+        try FileManager.default.removeItem(at: config.appendingPathComponent("..2026_01"))
+        roost.waitFor("reconfigured: greeting=second", timeout: 20)
+        roost.signal(SIGTERM)
+        XCTAssertEqual(roost.wait(timeout: 15), 143)
+    }
+
     func testServiceThatCannotBeExecutedEndsWith126() throws {
         // The run script sits in a directory the service user cannot enter.
         let pkg = try TestPackage(in: dir, hooks: ["run": "#!/bin/sh\nexit 0\n"])

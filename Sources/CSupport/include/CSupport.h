@@ -10,6 +10,15 @@
 /// Version of this shim (bumped when the ABI changes).
 int roost_csupport_version(void);
 
+// MARK: linking
+
+/// 1 when this program was linked dynamically (it has a program
+/// interpreter, ld.so), 0 for a fully static binary. A static binary must not
+/// use glibc's NSS (getpwnam_r, getgrouplist …) beyond the built-in "files"
+/// source: NSS would dlopen modules such as libnss_systemd.so built for
+/// another libc, which crash it.
+int roost_is_dynamically_linked(void);
+
 // MARK: signals
 
 /// Blocks `mask` in the calling thread (threads created later inherit it).

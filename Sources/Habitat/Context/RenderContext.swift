@@ -37,9 +37,11 @@ public struct RenderContext: Sendable {
     /// `hab`/`hab` when both exist here, else the current user's.
     public var serviceUser: (user: String, group: String) {
         if let u = package.svcUser, let g = package.svcGroup { return (u, g) }
-        if getpwnam("hab") != nil && getgrnam("hab") != nil { return ("hab", "hab") }
-        let user = getpwuid(geteuid()).flatMap { String(validatingCString: $0.pointee.pw_name) } ?? "root"
-        let group = getgrgid(getegid()).flatMap { String(validatingCString: $0.pointee.gr_name) } ?? "root"
+        if AccountNames.userExists("hab") && AccountNames.groupExists("hab") { return ("hab", "hab") }
+        // An id without an entry (a container run with an arbitrary uid) is
+        // used as a number, which the service launcher accepts.
+        let user = AccountNames.userName(uid: geteuid()) ?? String(geteuid())
+        let group = AccountNames.groupName(gid: getegid()) ?? String(getegid())
         return (user, group)
     }
 
