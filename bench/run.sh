@@ -30,10 +30,14 @@ hyperfine -N --warmup 10 --runs 200 --export-markdown "$work/start.md" \
 cat "$work/start.md"
 
 echo; echo "## roost's own start-up work (package, config layers, all templates) on the bundled example"
-hyperfine -N --warmup 10 --runs 200 "$ROOST render . --check" "$ROOST config show ." 2>/dev/null | grep -E "Time|±|render|config" | head -8
+# `--version` is the floor: exec, the Swift runtime and argument parsing.
+own=("$ROOST --version" "$ROOST render . --check" "$ROOST config show .")
+[ -x "$STATIC" ] && own+=("$STATIC --version" "$STATIC render . --check" "$STATIC config show .")
+hyperfine -N --warmup 10 --runs 200 --export-markdown "$work/own.md" "${own[@]}" >/dev/null 2>&1
+cat "$work/own.md"
 
-echo; echo "## idle RSS while supervising sleep (kB)"
-rss() { grep VmRSS /proc/$1/status | awk '{print $2}'; }
+echo; echo "## idle RSS while supervising sleep (kB: VmRSS, of which private RssAnon)"
+rss() { awk '/^VmRSS/ {r=$2} /^RssAnon/ {a=$2} END {print r " (" a ")"}' /proc/$1/status; }
 "$ROOST" start "$work/sleeppkg" --svc-root "$work/svc" --user-root "$work/user" >/dev/null 2>&1 & R=$!
 S=""; [ -x "$STATIC" ] && { "$STATIC" start "$work/sleeppkg" --svc-root "$work/svc-static" --user-root "$work/user" >/dev/null 2>&1 & S=$!; }
 tini -s -- sleep 300 & T=$!
@@ -43,15 +47,18 @@ echo "roost $(rss $R)   roost (static) $([ -n "$S" ] && rss $S)   tini $(rss $T)
 kill -TERM $R $T $D $S; wait $R $T $D $S 2>/dev/null || true
 
 echo; echo "## SIGTERM to child exit (median of 30, ms)"
-python3 - "$ROOST" "$work" <<'PY'
+python3 - "$ROOST" "$work" "$STATIC" <<'PY'
 import subprocess, sys, time, statistics, os, signal
-roost, work = sys.argv[1], sys.argv[2]
+roost, work, static = sys.argv[1], sys.argv[2], sys.argv[3]
 cmds = {
   "roost": [roost, "start", f"{work}/sleeppkg", "--svc-root", f"{work}/svc", "--user-root", f"{work}/user"],
+  "roost (static)": [static, "start", f"{work}/sleeppkg", "--svc-root", f"{work}/svc", "--user-root", f"{work}/user"],
   "tini": ["tini", "-s", "--", "sleep", "300"],
   "dumb-init": ["dumb-init", "sleep", "300"],
 }
 for name, cmd in cmds.items():
+    if not os.access(cmd[0], os.X_OK):
+        continue
     times = []
     for _ in range(30):
         p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -67,7 +74,7 @@ for name, cmd in cmds.items():
         time.sleep(0.05)
         t0 = time.perf_counter(); p.send_signal(signal.SIGTERM); p.wait()
         times.append((time.perf_counter() - t0) * 1000)
-    print(f"{name:10s} {statistics.median(times):.2f} ms (exit {p.returncode})")
+    print(f"{name:15s} {statistics.median(times):.2f} ms (exit {p.returncode})")
 PY
 
 echo; echo "## certificate: roost cert ensure vs openssl req (RSA-2048, self-signed)"

@@ -62,6 +62,9 @@ check(c["HealthCheck"]["Command"] == ["CMD", "roost", "health"], "ecs: health ch
 check(c["MountPoints"][0]["ContainerPath"] == "/hab/svc/tls-front/data", "ecs: EFS at the svc data path")
 check("EFSVolumeConfiguration" in task["Volumes"][0], "ecs: data volume is EFS")
 check("ROOST_BIND_BACKEND" in envs, "ecs: backend bind from service discovery")
+check(cfn["Resources"].get("DiscoveryService", {}).get("Type") == "AWS::ServiceDiscovery::Service", "ecs: a Cloud Map service")
+service = cfn["Resources"]["Service"]["Properties"]
+check(service.get("ServiceRegistries", [{}])[0].get("RegistryArn") == {"GetAtt": "DiscoveryService.Arn"}, "ecs: tasks registered in Cloud Map")
 
 for f in failures:
     print("FAIL", f)
