@@ -48,7 +48,7 @@ kill -TERM $R $T $D $S; wait $R $T $D $S 2>/dev/null || true
 
 echo; echo "## SIGTERM to child exit (median of 30, ms)"
 python3 - "$ROOST" "$work" "$STATIC" <<'PY'
-import subprocess, sys, time, statistics, os, signal
+import subprocess, sys, time, statistics, os, signal, shutil
 roost, work, static = sys.argv[1], sys.argv[2], sys.argv[3]
 cmds = {
   "roost": [roost, "start", f"{work}/sleeppkg", "--svc-root", f"{work}/svc", "--user-root", f"{work}/user"],
@@ -57,7 +57,7 @@ cmds = {
   "dumb-init": ["dumb-init", "sleep", "300"],
 }
 for name, cmd in cmds.items():
-    if not os.access(cmd[0], os.X_OK):
+    if shutil.which(cmd[0]) is None:   # no static build
         continue
     times = []
     for _ in range(30):

@@ -20,14 +20,14 @@ public struct HabitatHelpers: Sendable {
         var h = Handlebars()
         h.registerHelper("eachAlive", EachAliveHelper.call)
         h.registerHelper("pkgPathFor", PkgPathForHelper(settings: settings).call)
-        h.registerHelper("strConcat", StringHelpers.strConcat)
-        h.registerHelper("strJoin", StringHelpers.strJoin)
-        h.registerHelper("strReplace", StringHelpers.strReplace)
-        h.registerHelper("toUppercase", StringHelpers.toUppercase)
-        h.registerHelper("toLowercase", StringHelpers.toLowercase)
-        h.registerHelper("toJson", SerializerHelpers.toJson)
-        h.registerHelper("toToml", SerializerHelpers.toToml)
-        h.registerHelper("toYaml", SerializerHelpers.toYaml)
+        h.registerHelper("strConcat", StrConcatHelper.call)
+        h.registerHelper("strJoin", StrJoinHelper.call)
+        h.registerHelper("strReplace", StrReplaceHelper.call)
+        h.registerHelper("toUppercase", ToUppercaseHelper.call)
+        h.registerHelper("toLowercase", ToLowercaseHelper.call)
+        h.registerHelper("toJson", ToJsonHelper.call)
+        h.registerHelper("toToml", ToTomlHelper.call)
+        h.registerHelper("toYaml", ToYamlHelper.call)
         return h
     }
 }
@@ -38,4 +38,19 @@ func requiredParam(_ call: HelperCall, _ index: Int) throws -> Value {
         throw RenderError("Param not found for helper \"\(call.name)\" (argument \(index + 1) is missing)")
     }
     return v
+}
+
+/// String argument `index`, or an error naming the helper and argument.
+func stringParam(_ call: HelperCall, _ index: Int) throws -> String {
+    guard case .string(let s) = try requiredParam(call, index) else {
+        throw RenderError("\(call.name): argument \(index + 1) must be a string")
+    }
+    return s
+}
+
+/// A value as strConcat and strJoin show it: compact JSON with every `"`
+/// removed (so `null` for missing, `[a,b]` for arrays); objects give nil.
+func helperText(_ v: Value) -> String? {
+    if case .object = v { return nil }
+    return String(JSONCodec.compact(v).unicodeScalars.filter { $0 != "\"" }.map(Character.init))
 }
