@@ -72,6 +72,38 @@ final class ConfigLayerTests: XCTestCase {
         XCTAssertEqual(json(c), #"{"worker_processes":2,"tls":{"days":3650,"subject":"/C=US/CN=front.example"},"server_name":"front.example"}"#)
     }
 
+    func testEnvironmentValuesAsManifestsWriteThem() throws {
+        // A Kubernetes `value: |` block with a TOML multi-line string and CRLF line ends.
+        let toml = "motd = \"\"\"\r\nline one\r\nline two\"\"\"\r\n[db]\r\nhosts = [\r\n  \"a\",\r\n  \"b\",\r\n]\r\n"
+        XCTAssertEqual(json(try load(env: ["HAB_P": toml])), #"{"motd":"line one\r\nline two","db":{"hosts":["a","b"]}}"#)
+        // Pretty-printed JSON over several lines, with an escaped newline inside a string.
+        let pretty = "{\n  \"motd\": \"line one\\nline two\",\n  \"db\": {\n    \"port\": 5432\n  }\n}\n"
+        XCTAssertEqual(json(try load(env: ["HAB_P": pretty])), #"{"motd":"line one\nline two","db":{"port":5432}}"#)
+        // Leading whitespace and a trailing newline, as YAML folding leaves them.
+        XCTAssertEqual(json(try load(env: ["HAB_P": "  \n  {\"a\": 1}\n"])), #"{"a":1}"#)
+    }
+
+    func testJsonErrorsNameLineAndColumn() throws {
+        XCTAssertThrowsError(try load(env: ["HAB_P": "{\n  \"a\": 1,\n  \"b\": }"])) { error in
+            let e = error as! HabitatError
+            XCTAssertEqual(e.source, "HAB_P")
+            XCTAssertEqual(e.line, 3, e.description)
+            XCTAssertNotNil(e.column, e.description)
+            XCTAssertTrue(e.description.hasPrefix("HAB_P:3:"), e.description)
+        }
+    }
+
+    func testLegacyUserTomlLocationIsTheFallback() throws {
+        // Habitat reads /hab/svc/<pkg>/user.toml only when /hab/user/<pkg>/config/user.toml is absent.
+        let candidates = [dir.appendingPathComponent("user/p/config/user.toml").path, dir.appendingPathComponent("svc/p/user.toml").path]
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("svc/p"), withIntermediateDirectories: true)
+        try "port = 2\n".write(toFile: candidates[1], atomically: true, encoding: .utf8)
+        XCTAssertEqual(try LayeredConfig.loadUser(candidates: candidates).map { JSONCodec.compact(.object($0.values)) }, #"{"port":2}"#)
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("user/p/config"), withIntermediateDirectories: true)
+        try "port = 3\n".write(toFile: candidates[0], atomically: true, encoding: .utf8)
+        XCTAssertEqual(try LayeredConfig.loadUser(candidates: candidates).map { JSONCodec.compact(.object($0.values)) }, #"{"port":3}"#)
+    }
+
     func testBadEnvironmentValuesFail() throws {                             // 13, 14, 15
         for (value, fragment) in [("name=foo", "not valid TOML"), (#"{"a": null}"#, "JSON null at 'a'"),
                                   ("{'worker':'true'}", "double quotes"), ("5", "not an object")] {
