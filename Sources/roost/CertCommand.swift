@@ -84,12 +84,14 @@ struct CertCommand: ParsableCommand {
                 guard let n = CertificateRequest.AlternativeName(parsing: item) else {
                     bad("--san '\(item)' is not DNS:name or IP:address")
                 }
-                names.append(n)
+                // A hook often names the same host twice (server name and hostname).
+                if !names.contains(n) { names.append(n) }
             }
             if names.isEmpty {
-                names = [.dns(sys.hostname), .dns("localhost")]
-                if let ip = CertificateRequest.AlternativeName(parsing: "IP:" + sys.ip) { names.append(ip) }
-                names.append(CertificateRequest.AlternativeName(parsing: "IP:127.0.0.1")!)
+                let defaults = [CertificateRequest.AlternativeName.dns(sys.hostname), .dns("localhost"),
+                                CertificateRequest.AlternativeName(parsing: "IP:" + sys.ip),
+                                CertificateRequest.AlternativeName(parsing: "IP:127.0.0.1")].compactMap { $0 }
+                for n in defaults where !names.contains(n) { names.append(n) }
             }
             var ownerIDs: (uid: uid_t, gid: gid_t)?
             if let owner {

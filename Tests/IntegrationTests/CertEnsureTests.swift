@@ -99,6 +99,28 @@ final class CertEnsureTests: XCTestCase {
         XCTAssertTrue(badOwner.stderr.contains("must be USER or USER:GROUP"), badOwner.stderr)
     }
 
+    func testDefaultNamesLocalitySerialAndKeyUsage() throws {
+        // No --san: this host's name, localhost, its address and 127.0.0.1.
+        XCTAssertEqual(try ensure(["--subject", "/C=US/L=Portland/CN=front"]).status, 0)
+        let text = try shell(["openssl", "x509", "-in", cert, "-noout", "-text"]).stdout
+        let hostname = try shell(["hostname"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        for expected in ["L = Portland", "DNS:\(hostname)", "DNS:localhost", "IP Address:127.0.0.1",
+                         "Digital Signature", "TLS Web Server Authentication"] {
+            XCTAssertTrue(text.contains(expected), "\(expected) missing:\n\(text)")
+        }
+        let serial1 = try shell(["openssl", "x509", "-in", cert, "-noout", "-serial"]).stdout
+        // The same name twice is listed once; a new pair gets a new random serial.
+        try FileManager.default.removeItem(atPath: cert)
+        try FileManager.default.removeItem(atPath: key)
+        XCTAssertEqual(try ensure(["--san", "DNS:front", "--san", "DNS:front", "--san", "IP:10.0.0.5"]).status, 0)
+        let names = try shell(["openssl", "x509", "-in", cert, "-noout", "-ext", "subjectAltName"]).stdout
+        XCTAssertEqual(names.components(separatedBy: "DNS:front").count - 1, 1, names)
+        XCTAssertTrue(names.contains("IP Address:10.0.0.5"), names)
+        let serial2 = try shell(["openssl", "x509", "-in", cert, "-noout", "-serial"]).stdout
+        XCTAssertNotEqual(serial1, serial2)
+        XCTAssertTrue(serial2.hasPrefix("serial="), serial2)
+    }
+
     func testAKeyThatCannotBeReadIsNeverReplaced() throws {
         guard getuid() == 0 else { throw XCTSkip("needs root to run roost as another user") }
         // A pair made by root (key 0600), then roost run as nobody in the same
