@@ -35,7 +35,6 @@ python3 -c "import yaml" 2>/dev/null || python3 -m pip install -q pyyaml
 command -v cfn-lint >/dev/null || python3 -m pip install -q cfn-lint
 cfn-lint deploy/ecs/tls-front.yaml && echo "cfn-lint: deploy/ecs/tls-front.yaml ok" || status=1
 python3 deploy/check.py || status=1
-python3 deploy/check_dockerfile.py || status=1
 
 echo "== static roost in an empty root file system (as in a scratch image)"
 swift build -c release -Xswiftc -static-executable --product roost --scratch-path .build-static 2>&1 | grep -vE "^\[[0-9]+/[0-9]+\]" | tail -2

@@ -9,7 +9,7 @@ import Glibc
 
 /// Options of `start` and `dev` beyond the package.
 struct LifecycleOptions: ParsableArguments {
-    @Option(name: .customLong("bind-timeout"), help: ArgumentHelp("Seconds to wait for binds before starting: a required bind then fails (exit 69), an optional one is left out.", valueName: "SECONDS"))
+    @Option(name: .customLong("bind-timeout"), help: ArgumentHelp("Seconds to wait for each bind to have a reachable member: then a required bind fails (exit 69), an optional one is left out.", valueName: "SECONDS"))
     var bindTimeout: Int = 60
 
     @Option(name: .customLong("bind-interval"), help: ArgumentHelp("Seconds between probes of bind members while the service runs.", valueName: "SECONDS"))
