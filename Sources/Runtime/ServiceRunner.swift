@@ -44,6 +44,8 @@ public final class ServiceRunner {
     var tracker: RestartTracker
     var health: HealthChecker?
     var lastHealth: HealthRecord.Status?
+    /// The health-check hook passed during the current run (resets backoff).
+    var passedHealthCheck = false
     var userWatcher: FileWatcher
     var packageWatcher: FileWatcher?
     var bindProbeRunning = false
@@ -426,6 +428,7 @@ public final class ServiceRunner {
         do {
             let child = try loop.spawn(spec) { [unowned self] result in self.serviceExited(result, generation: mine) }
             serviceProcess = child
+            passedHealthCheck = false
             phase = .running
             ServiceDirectories.writePID(child.pid, layout: layout)
             log.info("service started (pid \(child.pid)\(identity.map { ", as \($0)" } ?? ""))")
@@ -475,7 +478,7 @@ public final class ServiceRunner {
         runHook("post-stop", timeout: options.hookTimeout) { [unowned self] _ in
             guard self.phase == .running else { return }
             if self.shutdownRequested { return self.finish(status.shellCode) }
-            switch self.tracker.decide(exit: status, ranFor: ranFor) {
+            switch self.tracker.decide(exit: status, ranFor: ranFor, healthy: self.passedHealthCheck) {
             case .restart(let after, let attempt):
                 self.phase = .restartPending
                 self.log.info("restarting in \(String(format1: after.seconds)) s (attempt \(attempt))")
@@ -567,6 +570,7 @@ public final class ServiceRunner {
         case .critical: status = .critical
         case .unknown: status = .unknown
         }
+        if status == .ok && result.process != nil { passedHealthCheck = true }
         let summary = result.process?.output.last?.text ?? (result.spawnError.map { "\($0)" } ?? (result.process == nil ? (status == .ok ? "service is up" : "service is down") : ""))
         writeHealth(status, summary)
         if status != lastHealth {

@@ -9,7 +9,8 @@ import Musl
 /// Delays grow exponentially from `initialDelay` by `multiplier` per
 /// consecutive restart, capped at `maximumDelay`, then shortened by a random
 /// fraction of up to `jitter` (so a fleet restarting together spreads out). A
-/// run that stayed up for `resetAfter` starts the sequence over. With
+/// run that stayed up for `resetAfter`, or passed a health check, starts the
+/// sequence over. With
 /// `maxRestarts`, more than that many restarts within `window` gives up.
 ///
 /// Habitat's defaults (min = max = 0 backoff, 300 s cooldown, no limit) are
@@ -94,15 +95,18 @@ public struct RestartTracker {
         self.random = random
     }
 
-    /// Decides what follows an exit after the process ran for `ranFor`.
-    /// A `.restart` is recorded as having happened at `now`.
-    public mutating func decide(exit: ExitStatus, ranFor: Duration, now: ContinuousClock.Instant = .now) -> RestartDecision {
+    /// Decides what follows an exit after the process ran for `ranFor`;
+    /// `healthy` says a health check passed during that run. Either a long
+    /// run or a healthy one starts the backoff over (the restart window
+    /// still counts every restart). A `.restart` is recorded at `now`.
+    public mutating func decide(exit: ExitStatus, ranFor: Duration, healthy: Bool = false,
+                                now: ContinuousClock.Instant = .now) -> RestartDecision {
         switch policy.mode {
         case .never: return .finished(exit)
         case .onFailure where exit.isSuccess: return .finished(exit)
         default: break
         }
-        if ranFor >= policy.resetAfter { attempt = 0 }
+        if ranFor >= policy.resetAfter || healthy { attempt = 0 }
         restarts.removeAll { now - $0 >= policy.window }
         if let limit = policy.maxRestarts, restarts.count >= limit {
             return .giveUp(exit, restarts: restarts.count, window: policy.window)

@@ -38,6 +38,34 @@ final class RestartPolicyTests: XCTestCase {
         XCTAssertEqual(tracker.attempt, 0)
     }
 
+    func testAHealthyRunResetsTheBackoffButNotTheWindow() {
+        var tracker = RestartTracker(policy: RestartPolicy(mode: .always, initialDelay: .seconds(2), resetAfter: .seconds(60),
+                                                           maxRestarts: 3, window: .seconds(300)), random: { 0 })
+        let base = ContinuousClock.now
+        XCTAssertEqual(tracker.decide(exit: .exited(1), ranFor: .seconds(5), now: base), .restart(after: .seconds(2), attempt: 1))
+        XCTAssertEqual(tracker.decide(exit: .exited(1), ranFor: .seconds(5), now: base), .restart(after: .seconds(4), attempt: 2))
+        // A short run whose health check passed: back to the first delay.
+        XCTAssertEqual(tracker.decide(exit: .exited(1), ranFor: .seconds(5), healthy: true, now: base), .restart(after: .seconds(2), attempt: 1))
+        // The crash-loop limit still counts all three restarts.
+        XCTAssertEqual(tracker.decide(exit: .exited(1), ranFor: .seconds(5), healthy: true, now: base), .giveUp(.exited(1), restarts: 3, window: .seconds(300)))
+    }
+
+    func testAccountFilesWithoutNSS() throws {
+        // The static binary's lookups: straight from the files, supplementary groups included.
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("roost-accounts-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let passwd = dir.appendingPathComponent("passwd").path, group = dir.appendingPathComponent("group").path
+        try "root:x:0:0:root:/root:/bin/sh\nsvc:x:1500:1500::/nonexistent:/usr/sbin/nologin\n".write(toFile: passwd, atomically: true, encoding: .utf8)
+        try "root:x:0:\nsvc:x:1500:\nssl-cert:x:110:svc,other\naudio:x:29:other\nshared:x:2000:root,svc\n".write(toFile: group, atomically: true, encoding: .utf8)
+        XCTAssertEqual(AccountFiles.user(named: "svc", in: passwd)?.uid, 1500)
+        XCTAssertEqual(AccountFiles.user(named: "1500", in: passwd)?.name, "svc")
+        XCTAssertNil(AccountFiles.user(named: "nope", in: passwd))
+        XCTAssertEqual(AccountFiles.group(named: "ssl-cert", in: group)?.gid, 110)
+        XCTAssertEqual(AccountFiles.groups(of: "svc", primary: 1500, in: group), [1500, 110, 2000])
+        XCTAssertEqual(AccountFiles.groups(of: "svc", primary: 1500, in: dir.appendingPathComponent("missing").path), [1500])
+    }
+
     func testModes() {
         var never = RestartTracker(policy: RestartPolicy(mode: .never))
         XCTAssertEqual(never.decide(exit: .exited(2), ranFor: .zero), .finished(.exited(2)))
