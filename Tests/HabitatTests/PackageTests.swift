@@ -133,9 +133,11 @@ final class PackageTests: XCTestCase {
         XCTAssertEqual(set.entries.map(\.spec.name), ["database", "backend"])
         XCTAssertEqual(set.entries[1].spec.members.map(\.host), ["::1", "backend.local"])
         XCTAssertEqual(set.entries[0].portKey, "port")
+        // The member without HOST:PORT is probed on the port its exported values name.
+        XCTAssertEqual(set.entries[0].spec.members.map(\.port), [5432, 5432])
         let group = set.entries[0].boundGroup(statuses: [
             MemberStatus(bind: "database", host: "10.0.0.5", address: "10.0.0.5", port: 5432, alive: true, reason: ""),
-            MemberStatus(bind: "database", host: "10.0.0.6", address: "10.0.0.6", port: nil, alive: false, reason: "refused"),
+            MemberStatus(bind: "database", host: "10.0.0.6", address: "10.0.0.6", port: 5432, alive: false, reason: "refused"),
         ])
         XCTAssertEqual(group.activeMembers.map(\.ip), ["10.0.0.5"])
         XCTAssertEqual(group.members.first?.cfg["host"], "db.internal")

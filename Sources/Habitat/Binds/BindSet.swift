@@ -49,12 +49,17 @@ public struct BindSet: Sendable, Equatable {
 
         var entries: [Entry] = []
         for name in order {
-            let spec = specs[name]!
+            var spec = specs[name]!
             guard let contract = package.contract(ofBind: name) else {
                 throw HabitatError(.config, source: spec.source,
                                    "bind '\(name)' is not declared by \(package.ident.name); \(describeContracts(package))")
             }
             let portKey = contract.exports.first { $0.lowercased().contains("port") } ?? "port"
+            // A member without HOST:PORT whose exported values hold the
+            // contract's port is probed on that port, not taken on trust.
+            for i in spec.members.indices where spec.members[i].port == nil {
+                spec.members[i].port = Self.port(spec.members[i].cfg[portKey] ?? spec.cfg[portKey])
+            }
             let entry = Entry(spec: spec, required: contract.required, contract: contract.exports, portKey: portKey)
             for member in spec.members {
                 let provided = Set(spec.cfg.keys).union(member.cfg.keys).union(member.port != nil ? [portKey] : [])
@@ -75,6 +80,17 @@ public struct BindSet: Sendable, Equatable {
                                "missing required bind(s): " + lines.joined(separator: "; "))
         }
         return BindSet(entries: entries)
+    }
+
+    /// A port from an exported value: an integer, or a string of digits, in 1…65535.
+    static func port(_ value: Value?) -> Int? {
+        let number: Int?
+        switch value {
+        case .integer(let i)?: number = Int(exactly: i)
+        case .string(let s)?: number = Int(s)
+        default: number = nil
+        }
+        return number.flatMap { (1...65535).contains($0) ? $0 : nil }
     }
 
     static func describeContracts(_ package: ServicePackage) -> String {
