@@ -17,6 +17,8 @@ struct CertCommand: ParsableCommand {
 
     struct Ensure: ParsableCommand {
         static let configuration = CommandConfiguration(
+            // Named explicitly: a derived name costs a reflection call at every start.
+            commandName: "ensure",
             abstract: "Create a key and self-signed certificate once; reuse them while they are good.",
             discussion: """
             Creates the pair only when it is absent, mismatched (the key does not belong to \

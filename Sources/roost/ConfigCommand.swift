@@ -13,6 +13,8 @@ struct ConfigCommand: ParsableCommand {
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
+            // Named explicitly: a derived name costs a reflection call at every start.
+            commandName: "show",
             abstract: "Print the merged cfg (default.toml < HAB_<PKG> < user.toml), secrets redacted.",
             discussion: """
             Keys whose names contain password, secret, token or key, and values read from \

@@ -121,6 +121,21 @@ final class CertEnsureTests: XCTestCase {
         XCTAssertTrue(serial2.hasPrefix("serial="), serial2)
     }
 
+    func testOwnerIsSetOnBothFiles() throws {
+        guard getuid() == 0 else { throw XCTSkip("needs root to give files away") }
+        let r = try ensure(["--owner", "nobody:nogroup"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        for path in [cert, key] {
+            let attributes = try FileManager.default.attributesOfItem(atPath: path)
+            XCTAssertEqual(attributes[.ownerAccountID] as? Int, 65534, path)
+            XCTAssertEqual(attributes[.groupOwnerAccountID] as? Int, 65534, path)
+        }
+        XCTAssertEqual((try FileManager.default.attributesOfItem(atPath: key))[.posixPermissions] as? Int, 0o600)
+        let unknown = try ensure(["--owner", "no-such-user-roost"])
+        XCTAssertEqual(unknown.status, 78, unknown.stderr)
+        XCTAssertTrue(unknown.stderr.contains("no-such-user-roost"), unknown.stderr)
+    }
+
     func testAKeyThatCannotBeReadIsNeverReplaced() throws {
         guard getuid() == 0 else { throw XCTSkip("needs root to run roost as another user") }
         // A pair made by root (key 0600), then roost run as nobody in the same

@@ -99,6 +99,17 @@ final class StartTests: XCTestCase {
         XCTAssertEqual(roost.wait(timeout: 10), 143, roost.output)
     }
 
+    func testSigtermDuringInitStopsTheHookAndExits() throws {
+        let pkg = try TestPackage(in: dir, hooks: ["init": "#!/bin/sh\necho init-is-running\nexec sleep 300\n",
+                                                   "run": "#!/bin/sh\necho service-started\nexec sleep 300\n"])
+        let roost = try start(pkg)
+        roost.waitFor("init-is-running")
+        roost.signal(SIGTERM)
+        XCTAssertEqual(roost.wait(timeout: 10), 143, roost.output)
+        XCTAssertTrue(roost.output.contains("received during init"), roost.output)
+        XCTAssertFalse(roost.output.contains("service-started"), roost.output)
+    }
+
     func testFailingInitExitsWithItsMessage() throws {
         let pkg = try TestPackage(in: dir, hooks: ["init": "#!/bin/sh\necho 'cannot reach the database'\nexit 4\n",
                                                    "run": "#!/bin/sh\nexec sleep 300\n"])
