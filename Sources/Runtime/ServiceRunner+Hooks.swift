@@ -1,0 +1,83 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Habitat
+import Handlebars
+import Supervision
+
+/// Hooks and health checks.
+extension ServiceRunner {
+    // MARK: Hooks
+
+    /// Runs a rendered hook if the package has it; `done(nil)` when it does
+    /// not exist or could not start.
+    func runHook(_ name: String, timeout: Duration, keepProcess: Bool = false, done: @escaping (ProcessResult?) -> Void) {
+        guard templates.hasHook(name) else { return done(nil) }
+        let prefix = options.mode == .dev && isatty(1) == 1
+            ? "\u{1B}[34m\(service.package.name) hook[\(name)]:\u{1B}[0m " : "\(service.package.name) hook[\(name)]: "
+        let spec = ProcessSpec(
+            executable: layout.hooksPath + "/" + name, environment: serviceEnvironment, workingDirectory: layout.path,
+            identity: identity,
+            output: .pipe(OutputOptions(stdoutPrefix: prefix, stderrPrefix: prefix, keepLastLines: 20,
+                                        stdoutLogPath: "\(layout.logsPath)/\(name).stdout.log",
+                                        stderrLogPath: "\(layout.logsPath)/\(name).stderr.log")))
+        do {
+            let child = try loop.spawn(spec, timeout: timeout) { [unowned self] result in
+                // init reports its own failure (it ends roost); every other
+                // hook's failure names the hook, its status and its last lines.
+                if name != "init" && (result.timedOut || !result.status.isSuccess) {
+                    let what = result.timedOut ? "timed out after \(Int(timeout.seconds)) s and was killed (\(result.status))" : "\(result.status)"
+                    self.log.warn("hook \(name) \(what)" + (result.output.isEmpty ? ", no output" : "; its last lines:"))
+                    for line in result.output.suffix(5) { self.log.warn("  \(name): \(line.text)") }
+                }
+                done(result)
+            }
+            if keepProcess { initProcess = child }
+        } catch {
+            log.error("hook \(name) could not start: \(error)")
+            done(nil)
+        }
+    }
+
+    // MARK: Health
+
+    func startHealthChecks() {
+        health?.stop()
+        let check: ProcessSpec? = templates.hasHook("health-check") ? ProcessSpec(
+            executable: layout.hooksPath + "/health-check", environment: serviceEnvironment,
+            workingDirectory: layout.path, identity: identity,
+            output: .pipe(OutputOptions(forwardStdout: nil, forwardStderr: nil, keepLastLines: 5,
+                                        stdoutLogPath: "\(layout.logsPath)/health-check.stdout.log",
+                                        stderrLogPath: "\(layout.logsPath)/health-check.stderr.log"))) : nil
+        let checker = HealthChecker(
+            loop: loop, check: check,
+            schedule: HealthCheckSchedule(interval: options.healthInterval, timeout: options.healthTimeout),
+            isServiceUp: { [unowned self] in self.serviceProcess?.isRunning ?? false },
+            onResult: { [unowned self] result in self.healthResult(result) })
+        health = checker
+        checker.start()
+    }
+
+    func healthResult(_ result: HealthCheckResult) {
+        let status: HealthRecord.Status
+        switch result.status {
+        case .ok: status = .ok
+        case .warning: status = .warning
+        case .critical: status = .critical
+        case .unknown: status = .unknown
+        }
+        if status == .ok && result.process != nil { passedHealthCheck = true }
+        let summary = result.process?.output.last?.text ?? (result.spawnError.map { "\($0)" } ?? (result.process == nil ? (status == .ok ? "service is up" : "service is down") : ""))
+        writeHealth(status, summary)
+        if status != lastHealth {
+            let message = "health: \(status.rawValue)" + (summary.isEmpty ? "" : " (\(summary))")
+            if status == .ok { log.info(message) } else { log.warn(message) }
+            lastHealth = status
+        }
+    }
+
+    func writeHealth(_ status: HealthRecord.Status, _ summary: String) {
+        let record = HealthRecord(status: status, checkedAt: HealthRecord.now(), summary: summary)
+        try? AtomicWrite.write(Array(record.encoded.utf8), to: layout.healthFile, mode: 0o644, durable: false)
+    }
+}

@@ -1,0 +1,133 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Habitat
+import Handlebars
+import Supervision
+
+/// Rendering, reconfigure-or-restart decisions, and watching files.
+extension ServiceRunner {
+    // MARK: Rendering and reconfiguration
+
+    /// Renders every template and writes what changed. Returns the changed
+    /// relative paths, or nil (after logging why) when rendering failed, in
+    /// which case nothing was written.
+    @discardableResult
+    func renderAndWrite(report: Bool) -> [String]? {
+        service.context.binds = bindGroups
+        let files: [RenderedFile]
+        do {
+            files = try templates.render(service.context, helpers: HabitatHelpers(pkgPaths: options.settings.pkgPaths, strictPkgPathFor: true))
+        } catch {
+            log.error(error.description)
+            return nil
+        }
+        let results = RenderedOutput.plan(files, to: .init(layout: layout))
+        do {
+            try RenderedOutput.write(results, owner: identity.map { ($0.uid, $0.gid) })
+            if let run = files.first(where: { $0.kind == .hook && $0.path == "run" }), rendered["hooks/run"] != run.content {
+                try AtomicWrite.write(Array(run.content.utf8), to: layout.runFile, mode: 0o755)
+            }
+        } catch {
+            log.error(error.description)
+            return nil
+        }
+        var changed: [String] = []
+        // `roost dev` shows a diff of what changed. Rendered files may hold
+        // secrets, so the diff is made from renderings with every secret
+        // redacted (kept from the previous round), never from the real ones.
+        var redactedNow: [String: String] = [:]
+        if options.mode == .dev, let redacted = try? templates.render(service.context.redacted, helpers: HabitatHelpers(pkgPaths: options.settings.pkgPaths)) {
+            for f in redacted { redactedNow[f.relativePath] = f.content }
+        }
+        defer { renderedRedacted = redactedNow }
+        for r in results {
+            if rendered[r.file.relativePath] != r.file.content {
+                if report && options.mode == .dev {
+                    let diff = LineDiff.unified(old: renderedRedacted[r.file.relativePath] ?? "", new: redactedNow[r.file.relativePath] ?? "",
+                                                oldName: "a/" + r.file.relativePath, newName: "b/" + r.file.relativePath, context: 1)
+                    Log.write(2, diff.split(separator: "\n", omittingEmptySubsequences: false).prefix(40).joined(separator: "\n") + (diff.isEmpty ? "" : "\n"))
+                }
+                changed.append(r.file.relativePath)
+            }
+            rendered[r.file.relativePath] = r.file.content
+        }
+        return changed
+    }
+
+    /// Re-reads what may have changed, re-renders, and decides (spec 7.4):
+    /// init, run or post-run changed → restart; config changed → reconfigure
+    /// hook if there is one, else restart. A bad edit is logged and the
+    /// running service keeps its previous config.
+    func reload(fullConfig: Bool, packageFiles: Bool) {
+        guard phase != .finished, phase != .waitingForBinds else { return }
+        do {
+            if fullConfig || packageFiles {
+                let reloaded = try LoadedService.load(options.settings, binds: bindGroups)
+                let newTemplates = try PackageTemplates.load(reloaded.package)
+                service = reloaded
+                templates = newTemplates
+            } else {
+                let user = try LayeredConfig.loadUser(candidates: options.settings.userTOMLCandidates(for: service.package.name))
+                service.context.config = try service.config.replacingUserLayer(user)
+            }
+        } catch {
+            log.error("\(error.description)\n  (the service keeps running with its previous configuration)")
+            return
+        }
+        guard let changed = renderAndWrite(report: true) else {
+            log.error("(the service keeps running with its previous configuration)")
+            return
+        }
+        guard !changed.isEmpty else {
+            if options.mode == .dev { log.info("no rendered file changed") }
+            return
+        }
+        log.info("re-rendered: " + changed.joined(separator: ", "))
+        guard phase == .running else { return }
+        if let hook = ["hooks/init", "hooks/run", "hooks/post-run"].first(where: changed.contains) {
+            return restartForChange("\(hook) changed")
+        }
+        let configChanged = changed.contains { $0.hasPrefix("config/") }
+        if configChanged && !templates.hasHook("reconfigure") {
+            return restartForChange("config changed and there is no reconfigure hook")
+        }
+        if configChanged || changed.contains("hooks/reconfigure") {
+            let mine = generation
+            runHook("reconfigure", timeout: options.hookTimeout) { [unowned self] result in
+                guard mine == self.generation else { return }
+                if let result, result.status.isSuccess { self.log.info("reconfigured (service keeps running, pid \(self.serviceProcess?.pid ?? 0))") }
+                self.health?.checkNow()
+            }
+        }
+    }
+
+    // MARK: Watching
+
+    func scheduleWatching() {
+        let interval = options.mode == .dev ? Duration.milliseconds(500) : options.watchInterval
+        loop.schedule(after: interval) { [unowned self] in
+            guard self.phase != .finished else { return }
+            self.checkWatchedFiles()
+            self.scheduleWatching()
+        }
+    }
+
+    func checkWatchedFiles() {
+        let userChanges = userWatcher.changes()
+        let packageChanges = packageWatcher?.changes() ?? []
+        guard !userChanges.isEmpty || !packageChanges.isEmpty else { return }
+        // Debounce: editors write in several steps; act once things settle.
+        if let pendingReload { loop.cancel(pendingReload) }
+        let full = !packageChanges.isEmpty
+        let bindsFileChanged = options.bindsFile.map { f in userChanges.contains(f) } ?? false
+        for path in (packageChanges + userChanges).prefix(5) { log.info("changed: \(path)") }
+        pendingReload = loop.schedule(after: .milliseconds(300)) { [unowned self] in
+            self.pendingReload = nil
+            if bindsFileChanged { self.reloadBindsFile() }
+            if full || userChanges.contains(where: { $0 != self.options.bindsFile }) {
+                self.reload(fullConfig: full, packageFiles: full)
+            }
+        }
+    }
+}
