@@ -85,6 +85,19 @@ hyperfine -N --warmup 3 --runs 30 \
 "$ROOST" cert ensure --cert "$work/c.pem" --key "$work/k.pem" >/dev/null
 hyperfine -N --warmup 5 --runs 100 "$ROOST cert ensure --cert $work/c.pem --key $work/k.pem" 2>/dev/null | grep -E "Time|Benchmark" | head -3
 
-echo; echo "## template rendering, whole core-plans corpus, parsed once, 200 rounds"
-.build/release/roost-bench render ../shared/corpus/core-plans 200
-node bench/hbs-bench.js ../shared/corpus/core-plans 200
+echo; echo "## template rendering, whole core-plans corpus, parsed once, 400 rounds; 5 runs, interleaved"
+# A shared VM's speed drifts: alternate the two engines and compare medians.
+for i in 1 2 3 4 5; do
+  .build/release/roost-bench render ../shared/corpus/core-plans 400
+  node bench/hbs-bench.js ../shared/corpus/core-plans 400
+done | tee "$work/render.txt"
+python3 - "$work/render.txt" <<'PY'
+import re, statistics, sys
+rates = {"roost": [], "handlebars.js": []}
+for line in open(sys.argv[1]):
+    m = re.search(r"(\d+) renders/s", line)
+    if m: rates["roost" if line.startswith("roost") else "handlebars.js"].append(int(m.group(1)))
+r, h = statistics.median(rates["roost"]), statistics.median(rates["handlebars.js"])
+ratios = [a / b for a, b in zip(rates["roost"], rates["handlebars.js"])]
+print(f"median renders/s: roost {r:.0f}, handlebars.js {h:.0f}: roost {r / h:.2f}x (per run {min(ratios):.2f}x to {max(ratios):.2f}x)")
+PY

@@ -172,7 +172,7 @@ final class PseudoTerminal: @unchecked Sendable {
         guard primary >= 0, grant(primary) == 0, unlock(primary) == 0, ptsname(primary, &name, name.count) == 0 else {
             throw XCTSkip("no pseudo-terminal available (errno \(errno))")
         }
-        let path = String(cString: name)
+        let path = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         let fd = open(path, O_RDWR | O_NOCTTY)
         guard fd >= 0 else { throw XCTSkip("cannot open \(path) (errno \(errno))") }
         secondary = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
