@@ -103,4 +103,15 @@ public enum AtomicWrite {
             throw HabitatError(.missingInput, source: error.path, error.reason)
         }
     }
+
+    /// `write`, unless the file already holds exactly these bytes with this
+    /// mode: a restart of the container then costs no write and no fsync.
+    public static func writeIfChanged(_ bytes: [UInt8], to path: String, mode: mode_t) throws(HabitatError) {
+        var info = stat()
+        if stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, (info.st_mode & 0o7777) == mode,
+           Int(info.st_size) == bytes.count, FileSystem.readBytes(path) == bytes {
+            return
+        }
+        try write(bytes, to: path, mode: mode)
+    }
 }

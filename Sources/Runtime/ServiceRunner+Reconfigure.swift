@@ -26,7 +26,7 @@ extension ServiceRunner {
         do {
             try RenderedOutput.write(results, owner: identity.map { ($0.uid, $0.gid) })
             if let run = files.first(where: { $0.kind == .hook && $0.path == "run" }), rendered["hooks/run"] != run.content {
-                try AtomicWrite.write(Array(run.content.utf8), to: layout.runFile, mode: 0o755)
+                try AtomicWrite.writeIfChanged(Array(run.content.utf8), to: layout.runFile, mode: 0o755)
             }
         } catch {
             log.error(error.description)

@@ -367,6 +367,25 @@ final class StartTests: XCTestCase {
         XCTAssertEqual(roost.wait(timeout: 15), 143)
     }
 
+    func testASecondStartLeavesAnUnchangedRunFileAlone() throws {
+        // The container restarts: the same rendered run file is not written (or fsynced) again.
+        let pkg = try TestPackage(in: dir, defaultTOML: "n = 1\n", hooks: ["run": "#!/bin/sh\necho \"run {{cfg.n}}\"\n"])
+        XCTAssertEqual(try start(pkg, ["--restart", "never"]).wait(), 0)
+        let runFile = dir.appendingPathComponent("svc/demo/run").path
+        let first = try FileManager.default.attributesOfItem(atPath: runFile)
+        usleep(20_000)
+        XCTAssertEqual(try start(pkg, ["--restart", "never"]).wait(), 0)
+        let second = try FileManager.default.attributesOfItem(atPath: runFile)
+        XCTAssertEqual(first[.systemFileNumber] as? Int, second[.systemFileNumber] as? Int)
+        XCTAssertEqual(first[.modificationDate] as? Date, second[.modificationDate] as? Date)
+        // A change is written.
+        try write("n = 2\n", to: pkg.dir.appendingPathComponent("default.toml"))
+        let third = try start(pkg, ["--restart", "never"])
+        XCTAssertEqual(third.wait(), 0)
+        XCTAssertTrue(third.output.contains("run 2"), third.output)
+        XCTAssertEqual(try String(contentsOfFile: runFile, encoding: .utf8), "#!/bin/sh\necho \"run 2\"\n")
+    }
+
     func testServiceThatCannotBeExecutedEndsWith126() throws {
         // The run script sits in a directory the service user cannot enter.
         let pkg = try TestPackage(in: dir, hooks: ["run": "#!/bin/sh\nexit 0\n"])
