@@ -282,13 +282,13 @@ final class StartTests: XCTestCase {
         try write("nogroup\n", to: base.appendingPathComponent("SVC_GROUP"))
         try write("\(base.path)/bin\n", to: base.appendingPathComponent("PATH"))
         try write("GREETING=from-runtime-env\nJAVA_HOME=/opt/java\n", to: base.appendingPathComponent("RUNTIME_ENVIRONMENT"))
-        try write("#!/bin/sh\necho \"user=$(id -un) group=$(id -gn) greeting=$GREETING path=$PATH cwd=$(pwd)\"\nexec sleep 300\n",
+        try write("#!/bin/sh\necho \"service-env user=$(id -un) group=$(id -gn) greeting=$GREETING path=$PATH cwd=$(pwd)\"\nexec sleep 300\n",
                   to: base.appendingPathComponent("hooks/run"), executable: true)
         let roost = try PID1(self, arguments: ["start", base.path, "--svc-root", dir.appendingPathComponent("svc").path,
                                                "--user-root", dir.appendingPathComponent("user").path], in: dir)
-        roost.waitFor("user=")
-        let line = roost.output.split(separator: "\n").first { $0.hasPrefix("user=") }.map(String.init) ?? ""
-        XCTAssertTrue(line.hasPrefix("user=nobody group=nogroup greeting=from-runtime-env path=\(base.path)/bin:"), roost.output)
+        roost.waitFor("service-env ")   // the service's line (roost's own says "as user=…" too)
+        let line = roost.output.split(separator: "\n").first { $0.hasPrefix("service-env ") }.map(String.init) ?? ""
+        XCTAssertTrue(line.hasPrefix("service-env user=nobody group=nogroup greeting=from-runtime-env path=\(base.path)/bin:"), roost.output)
         XCTAssertTrue(line.hasSuffix("cwd=\(dir.path)/svc/envpkg"), "the service runs in its svc directory:\n\(roost.output)")
         roost.signal(SIGTERM)
         XCTAssertEqual(roost.wait(timeout: 15), 143)
