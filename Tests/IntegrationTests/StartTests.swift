@@ -259,6 +259,18 @@ final class StartTests: XCTestCase {
         XCTAssertEqual(roost.wait(timeout: 15), 143)
     }
 
+    func testHealthIsCriticalOnceTheServiceIsDown() throws {
+        // Up long enough for the first check to say ok, then gone: `roost
+        // health` must not go on reporting the last ok.
+        let pkg = try TestPackage(in: dir, hooks: ["run": "#!/bin/sh\necho service-is-ready\nsleep 1\nexit 3\n"])
+        let roost = try start(pkg, ["--restart", "never"])
+        roost.waitFor("health: ok")
+        XCTAssertEqual(roost.wait(), 3, roost.output)
+        let health = try shell([roostBinary(), "health", "--svc-root", dir.appendingPathComponent("svc").path])
+        XCTAssertEqual(health.status, 2, health.stdout + health.stderr)
+        XCTAssertTrue((health.stdout + health.stderr).contains("service is down"), health.stdout + health.stderr)
+    }
+
     func testInstalledPackageByIdentUsesTheNewestRelease() throws {
         let pkgs = dir.appendingPathComponent("pkgs")
         for (release, code) in [("20200101000000", 5), ("20240101000000", 6)] {
