@@ -134,10 +134,11 @@ public enum CertificateEnsurer {
     /// but cannot be read (permissions, a directory, an I/O error) is an
     /// error: treating it as absent would replace a key we merely cannot see.
     static func readText(_ path: String) throws(Failure) -> String? {
+        func unreadable() -> Failure { .badExistingData(path: path, reason: "cannot be read (\(String(cString: strerror(errno))))") }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             if errno == ENOENT { return nil }
-            throw .badExistingData(path: path, reason: "cannot be read (\(String(cString: strerror(errno))))")
+            throw unreadable()
         }
         defer { close(fd) }
         var bytes: [UInt8] = []
@@ -145,7 +146,7 @@ public enum CertificateEnsurer {
         while true {
             let n = read(fd, &buffer, buffer.count)
             if n < 0 && errno == EINTR { continue }
-            if n < 0 { throw .badExistingData(path: path, reason: "cannot be read (\(String(cString: strerror(errno))))") }
+            if n < 0 { throw unreadable() }
             if n == 0 { break }
             bytes += buffer[0..<n]
         }

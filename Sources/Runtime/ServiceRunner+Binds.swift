@@ -42,32 +42,32 @@ extension ServiceRunner {
             let waited = ContinuousClock.now - waitStarted
             let satisfied = Set(groups.map(\.name))
             let unsatisfied = problems.filter { !satisfied.contains($0.bind) }
-            if unsatisfied.isEmpty && !statuses.isEmpty {
-                log.info("binds ready after \(Int(waited.seconds)) s")
-                for p in problems { log.warn("bind \(p.bind): starting without the members that do not answer yet: \(p.detail)") }
-                bindGroups = groups
-                return startFirstTime()
+            let ready = unsatisfied.isEmpty && !statuses.isEmpty
+            guard ready || waited >= options.bindTimeout else {
+                if ContinuousClock.now - lastProgress >= .seconds(5) {
+                    lastProgress = .now
+                    for p in unsatisfied {
+                        log.info("waiting for bind \(p.bind) (\(Int(waited.seconds)) s of \(Int(options.bindTimeout.seconds))): \(p.detail)")
+                    }
+                }
+                loop.schedule(after: .seconds(1)) { [unowned self] in self.probeBinds() }
+                return
             }
-            if waited >= options.bindTimeout {
+            if ready {
+                log.info("binds ready after \(Int(waited.seconds)) s")
+            } else {
                 let required = unsatisfied.filter(\.required)
                 if !required.isEmpty {
                     for p in required { log.error("required bind \(p.bind): no member reachable after \(Int(waited.seconds)) s: \(p.detail)") }
                     return finish(69)
                 }
                 for p in unsatisfied { log.warn("optional bind \(p.bind): no member reachable after \(Int(waited.seconds)) s; starting without it: \(p.detail)") }
-                for p in problems where satisfied.contains(p.bind) {
-                    log.warn("bind \(p.bind): starting without the members that do not answer yet: \(p.detail)")
-                }
-                bindGroups = groups
-                return startFirstTime()
             }
-            if ContinuousClock.now - lastProgress >= .seconds(5) {
-                lastProgress = .now
-                for p in unsatisfied {
-                    log.info("waiting for bind \(p.bind) (\(Int(waited.seconds)) s of \(Int(options.bindTimeout.seconds))): \(p.detail)")
-                }
+            for p in problems where satisfied.contains(p.bind) {
+                log.warn("bind \(p.bind): starting without the members that do not answer yet: \(p.detail)")
             }
-            loop.schedule(after: .seconds(1)) { [unowned self] in self.probeBinds() }
+            bindGroups = groups
+            startFirstTime()
         case .finished, .stopping:
             return
         default:
@@ -85,7 +85,6 @@ extension ServiceRunner {
             }
         }
     }
-
 
     func schedulePeriodicBindProbe() {
         guard !binds.entries.isEmpty, !periodicProbeScheduled else { return }
@@ -116,9 +115,10 @@ extension ServiceRunner {
     }
 
     func periodicBindProbe() {
-        periodicProbeScheduled = false
-        guard phase != .finished, !binds.entries.isEmpty else { return }
-        periodicProbeScheduled = true
+        guard phase != .finished, !binds.entries.isEmpty else {
+            periodicProbeScheduled = false
+            return
+        }
         probeBinds(timeout: options.bindInterval)
         loop.schedule(after: options.bindInterval) { [unowned self] in self.periodicBindProbe() }
     }

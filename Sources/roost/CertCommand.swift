@@ -86,15 +86,16 @@ struct CertCommand: ParsableCommand {
                 guard let n = CertificateRequest.AlternativeName(parsing: item) else {
                     bad("--san '\(item)' is not DNS:name or IP:address")
                 }
-                // A hook often names the same host twice (server name and hostname).
-                if !names.contains(n) { names.append(n) }
+                names.append(n)
             }
             if names.isEmpty {
-                let defaults = [CertificateRequest.AlternativeName.dns(sys.hostname), .dns("localhost"),
-                                CertificateRequest.AlternativeName(parsing: "IP:" + sys.ip),
-                                CertificateRequest.AlternativeName(parsing: "IP:127.0.0.1")].compactMap { $0 }
-                for n in defaults where !names.contains(n) { names.append(n) }
+                names = [.dns(sys.hostname), .dns("localhost")]
+                if let ip = CertificateRequest.AlternativeName(parsing: "IP:" + sys.ip) { names.append(ip) }
+                names.append(CertificateRequest.AlternativeName(parsing: "IP:127.0.0.1")!)
             }
+            // Each name once: a hook often names the same host twice (server
+            // name and hostname), and the host may be called localhost.
+            names = names.reduce(into: []) { kept, n in if !kept.contains(n) { kept.append(n) } }
             var ownerIDs: (uid: uid_t, gid: gid_t)?
             if let owner {
                 let parts = owner.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)

@@ -18,8 +18,8 @@ struct ConfigCommand: ParsableCommand {
             abstract: "Print the merged cfg (default.toml < HAB_<PKG> < user.toml), secrets redacted.",
             discussion: """
             Keys whose names contain password, secret, token or key, and values read from \
-            HAB_<PKG>__…_FILE files, are shown as <redacted> unless --show-secrets is given. --explain names the layer (file or variable) \
-            that set every key.
+            HAB_<PKG>__…_FILE files, are shown as <redacted> unless --show-secrets is given. \
+            --explain names the layer (file or variable) that set every key.
             """
         )
 

@@ -47,25 +47,26 @@ public enum Secrets {
         Set(provenance.filter { $0.value.contains("__") && $0.value.hasSuffix("_FILE") }.keys)
     }
 
-    /// The secret string values in a cfg (see `redact`), longest first, for
-    /// masking them in text such as a diff of rendered files. Values shorter
-    /// than 4 characters are left alone: masking them would hide ordinary
-    /// text and protect nothing.
+    /// The secret string values in a cfg, longest first, for masking them
+    /// in text such as a diff of rendered files: the strings `redact` hides,
+    /// so both agree on what a secret is. Values shorter than 4 characters
+    /// are left alone: masking them would hide ordinary text and protect
+    /// nothing.
     public static func values(in cfg: Value, alsoAt paths: Set<[String]> = []) -> [String] {
         var found: Set<String> = []
-        func walk(_ v: Value, _ path: [String], secret: Bool) {
-            switch v {
-            case .object(let o):
-                for (k, child) in o { walk(child, path + [k], secret: secret || isSecret(key: k) || paths.contains(path + [k])) }
-            case .array(let items):
-                for item in items { walk(item, path, secret: secret) }
-            case .string(let s) where secret && s.count >= 4:
+        func walk(_ real: Value, _ hidden: Value) {
+            switch (real, hidden) {
+            case (.object(let r), .object(let h)):
+                for (k, v) in r { if let w = h[k] { walk(v, w) } }
+            case (.array(let r), .array(let h)):
+                for (v, w) in zip(r, h) { walk(v, w) }
+            case (.string(let s), .string(redacted)) where s != redacted && s.count >= 4:
                 found.insert(s)
             default:
                 break
             }
         }
-        walk(cfg, [], secret: false)
+        walk(cfg, redact(cfg, alsoAt: paths))
         return found.sorted { $0.count > $1.count }
     }
 
