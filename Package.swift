@@ -10,11 +10,13 @@ let package = Package(
     products: [
         .executable(name: "roost", targets: ["roost"]),
     ],
+    // Exact versions: the ones this machine kind carries, so the tests, CI and
+    // the image build the same code (Package.resolved stays out of git).
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
-        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
-        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-certificates.git", exact: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", exact: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-asn1.git", exact: "1.7.4"),
     ],
     targets: [
         // Tiny C shim for what Glibc's Swift module lacks (signalfd, prctl, posix_spawn flags).
