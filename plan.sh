@@ -20,7 +20,10 @@ pkg_binds_optional=(
   [backend]="port"
 )
 pkg_shutdown_signal=QUIT
-pkg_shutdown_timeout_sec=10
+# Seconds between SIGQUIT and SIGKILL. Keep it below the container engine's
+# stop timeout (10 s for docker/podman stop, ECS StopTimeout, Kubernetes
+# terminationGracePeriodSeconds) so roost, not the engine, ends the stop.
+pkg_shutdown_timeout_sec=7
 
 do_build() { return 0; }
 do_install() { return 0; }

@@ -40,7 +40,7 @@ check(any(s["spec"].get("clusterIP") == "None" for s in services), "kubernetes: 
 sts = kinds["StatefulSet"]
 pod = sts["spec"]["template"]["spec"]
 container = pod["containers"][0]
-check(container["image"] == "tls-front:latest", "kubernetes: image")
+check(container["image"] == "tls-front:0.1.0", "kubernetes: image")
 governing = [s for s in services if s["metadata"]["name"] == sts["spec"]["serviceName"]]
 check(governing and governing[0]["spec"].get("clusterIP") == "None", "kubernetes: the StatefulSet's serviceName is a headless Service")
 check(container["livenessProbe"]["exec"]["command"][:2] == ["roost", "health"], "kubernetes: liveness probe runs roost health")
@@ -53,6 +53,15 @@ env = {e["name"]: e.get("value") for e in container["env"]}
 check(env.get("HAB_TLS_FRONT__backend_token_FILE", "").startswith("/run/secrets/"), "kubernetes: secret through _FILE")
 check(env.get("ROOST_BIND_BACKEND", "").startswith("backend."), "kubernetes: backend bind from the headless Service")
 check(sts["spec"]["volumeClaimTemplates"][0]["metadata"]["name"] == "data", "kubernetes: PVC for data")
+check(mounts.get("svc") == "/hab/svc", "kubernetes: a writable /hab/svc under the read-only root")
+check(container["securityContext"]["readOnlyRootFilesystem"] is True, "kubernetes: read-only root")
+check(container["securityContext"]["capabilities"]["drop"] == ["ALL"], "kubernetes: every capability dropped")
+check(all(d.get("metadata", {}).get("namespace") == "tls-front" for d in docs if d["kind"] != "Namespace"),
+      "kubernetes: every object in the tls-front namespace")
+variant = yaml.safe_load(open("deploy/kubernetes/tls-front-as-service-user.yaml"))
+vpod = variant["spec"]["template"]["spec"]
+check(variant["metadata"]["name"] == sts["metadata"]["name"], "kubernetes variant: replaces the same StatefulSet")
+check("add" not in vpod["containers"][0]["securityContext"]["capabilities"], "kubernetes variant: no capability added")
 
 
 class Loader(yaml.SafeLoader):
@@ -74,8 +83,12 @@ c = task["ContainerDefinitions"][0]
 envs = {e["Name"]: e["Value"] for e in c["Environment"]}
 check("Sub" in envs["HAB_TLS_FRONT"], "ecs: HAB_TLS_FRONT built with !Sub")
 check(c["HealthCheck"]["Command"] == ["CMD", "roost", "health"], "ecs: health check runs roost health")
-check(c["MountPoints"][0]["ContainerPath"] == "/hab/svc/tls-front/data", "ecs: EFS at the svc data path")
-check("EFSVolumeConfiguration" in task["Volumes"][0], "ecs: data volume is EFS")
+ecs_mounts = {m["SourceVolume"]: m["ContainerPath"] for m in c["MountPoints"]}
+ecs_volumes = {v["Name"]: v for v in task["Volumes"]}
+check(ecs_mounts.get("data") == "/hab/svc/tls-front/data", "ecs: EFS at the svc data path")
+check("EFSVolumeConfiguration" in ecs_volumes.get("data", {}), "ecs: data volume is EFS")
+check(ecs_mounts.get("svc") == "/hab/svc" and c.get("ReadonlyRootFilesystem") is True,
+      "ecs: read-only root with task storage at /hab/svc")
 check("ROOST_BIND_BACKEND" in envs, "ecs: backend bind from service discovery")
 check(cfn["Resources"].get("DiscoveryService", {}).get("Type") == "AWS::ServiceDiscovery::Service", "ecs: a Cloud Map service")
 service = cfn["Resources"]["Service"]["Properties"]
@@ -102,8 +115,9 @@ for raw in open("Dockerfile").read().replace("\\\n", " ").splitlines():
     elif stages:
         stages[-1][1].append((word.upper(), rest.strip()))
 
-check(len(stages) == 2, f"Dockerfile: two stages (build, runtime), found {len(stages)}")
+check(len(stages) == 3, f"Dockerfile: three stages (Swift build, the binary alone, runtime), found {len(stages)}")
 build_from, build = stages[0]
+check(stages[1][0] == "scratch AS roost-binary", "Dockerfile: the stage a test swaps is `roost-binary`")
 runtime_from, runtime = stages[-1]
 check(build_from.startswith("swift:"), "Dockerfile: the build stage uses the official Swift image")
 
@@ -141,6 +155,18 @@ check(words.get("ENTRYPOINT") == '["roost", "start"]', "Dockerfile: ENTRYPOINT [
 check('CMD ["roost", "health"]' in words.get("HEALTHCHECK", ""), "Dockerfile: HEALTHCHECK runs roost health")
 check(words.get("VOLUME") == "/hab/svc/tls-front/data", "Dockerfile: the data directory is a volume")
 check(words.get("CMD") == '["/hab/plans/tls-front"]', "Dockerfile: CMD names the example package")
+check("strip" in run, "Dockerfile: the binary is stripped")
+
+# One service user id everywhere: the image, ECS (task user, EFS access
+# point) and Kubernetes (fsGroup, the service-user variant).
+runtime_run = " ".join(rest for word, rest in runtime if word == "RUN")
+check("--gid 10042" in runtime_run and "--uid 10042" in runtime_run, "Dockerfile: hab is uid/gid 10042")
+check(c.get("User") == "10042:10042", "ecs: the task runs as 10042:10042")
+access = cfn["Resources"]["DataAccessPoint"]["Properties"]
+check(access["PosixUser"] == {"Uid": "10042", "Gid": "10042"}, "ecs: EFS access point as 10042")
+check(pod["securityContext"]["fsGroup"] == 10042, "kubernetes: fsGroup 10042")
+check(vpod["securityContext"]["runAsUser"] == 10042 and vpod["securityContext"]["runAsGroup"] == 10042,
+      "kubernetes variant: runs as 10042")
 
 for f in failures:
     print("FAIL", f)

@@ -35,6 +35,20 @@ python3 -c "import yaml" 2>/dev/null || python3 -m pip install -q pyyaml
 command -v cfn-lint >/dev/null || python3 -m pip install -q cfn-lint
 cfn-lint deploy/ecs/tls-front.yaml && echo "cfn-lint: deploy/ecs/tls-front.yaml ok" || status=1
 python3 deploy/check.py || status=1
+# checkov, a standard scanner, on the files users copy; it lives in a venv of
+# its own (its pinned dependencies would downgrade the system's).
+checkov=$(command -v checkov || echo /opt/roost-tools/checkov/bin/checkov)
+if [ ! -x "$checkov" ]; then
+  python3 -m venv /opt/roost-tools/checkov && /opt/roost-tools/checkov/bin/pip install -q checkov >/dev/null
+fi
+for target in "-d deploy" "-f Dockerfile"; do
+  # --skip-download: no network beyond the package registries here.
+  if out=$("$checkov" $target --compact --quiet --skip-download 2>&1); then
+    echo "checkov $target: $(grep -E 'Passed checks' <<<"$out" | sed 's/^/  /' | tr -d '\n')"
+  else
+    echo "checkov $target: FAILED"; echo "$out" | grep -E "Check:|FAILED|File:" | head -30; status=1
+  fi
+done
 
 echo "== static roost in an empty root file system (as in a scratch image)"
 swift build -c release -Xswiftc -static-executable --product roost --scratch-path .build-static 2>&1 | grep -vE "^\[[0-9]+/[0-9]+\]" | tail -2
@@ -68,6 +82,9 @@ else
   echo "static binary: roost start FAILED:"; echo "$out" | tail -5; status=1
 fi
 rm -rf "$svc"
+
+echo "== the image, built and run by podman as the README says"
+scripts/container-test.sh .build-static/release/roost || status=1
 
 if [ -d ../shared ]; then
   echo "== Handlebars corpus (Habitat truth)"

@@ -31,9 +31,14 @@ public enum HealthStatus: Int32, Equatable, Sendable, CustomStringConvertible {
     }
 }
 
-/// When the next health check runs (Habitat's rules): the first right after
+/// When the next health check runs. Habitat's rules: the first right after
 /// the service starts; after the first OK, a random splay in [0, interval);
 /// then every `interval`; after any non-OK result, min(interval, 30 s).
+///
+/// roost's addition: while the service is young (no OK yet since `reset()`),
+/// a failed check is retried after `youngRetry` (1 s), for about one interval,
+/// so a container turns healthy about a second after its service answers
+/// instead of a whole interval later. The Supervisor waits the full delay.
 public struct HealthCheckSchedule: Equatable, Sendable {
     /// Normal period (Habitat's `--health-check-interval`, default 30 s). A
     /// zero or negative interval is treated as 1 s (Habitat would crash).
@@ -42,17 +47,31 @@ public struct HealthCheckSchedule: Equatable, Sendable {
     public var timeout: Duration?
     /// Upper bound of the retry delay after a non-OK result.
     public var retryCap: Duration
+    /// Retry delay after a non-OK result while no check has passed yet.
+    public var youngRetry: Duration
     private var hadOK = false
+    /// Quick retries left before the first OK: about one interval's worth.
+    private var youngRetriesLeft = 0
 
-    public init(interval: Duration = .seconds(30), timeout: Duration? = .seconds(30), retryCap: Duration = .seconds(30)) {
+    public init(interval: Duration = .seconds(30), timeout: Duration? = .seconds(30), retryCap: Duration = .seconds(30),
+                youngRetry: Duration = .seconds(1)) {
         self.interval = interval > .zero ? interval : .seconds(1)
         self.timeout = timeout
         self.retryCap = retryCap
+        self.youngRetry = youngRetry
+        reset()
     }
 
     /// The delay before the check that follows `status`; `random` in [0, 1).
     public mutating func delay(after status: HealthStatus, random: Double) -> Duration {
-        guard status == .ok else { return min(interval, retryCap) }
+        guard status == .ok else {
+            let normal = min(interval, retryCap)
+            if !hadOK && youngRetriesLeft > 0 && youngRetry < normal {
+                youngRetriesLeft -= 1
+                return youngRetry
+            }
+            return normal
+        }
         if !hadOK {
             hadOK = true
             return interval * min(max(random, 0), 0.999_999)
@@ -60,8 +79,12 @@ public struct HealthCheckSchedule: Equatable, Sendable {
         return interval
     }
 
-    /// Starts over (the next OK gets a splay again), e.g. after reconfigure.
-    public mutating func reset() { hadOK = false }
+    /// Starts over (the service is young again: quick retries until it
+    /// passes, then a splay), e.g. after a restart or reconfigure.
+    public mutating func reset() {
+        hadOK = false
+        youngRetriesLeft = youngRetry > .zero ? Int(interval / youngRetry) : 0
+    }
 }
 
 /// One finished health check.

@@ -56,7 +56,9 @@ func launch(_ spec: ProcessSpec, stdout: Int32, stderr: Int32) throws(SpawnError
     case ROOST_STAGE_EXEC.rawValue: mapped = .exec; detail = path
     default: mapped = .setup
     }
-    throw SpawnError(executable: spec.executable, stage: mapped, errno: error, path: detail, identity: spec.identity)
+    let noexec = mapped == .exec && error == EACCES ? NoexecMount.containing(path) : nil
+    throw SpawnError(executable: spec.executable, stage: mapped, errno: error, path: detail, identity: spec.identity,
+                     noexecMount: noexec)
 }
 
 /// `spec.executable` itself when it contains a `/`; otherwise the first

@@ -33,13 +33,18 @@ public struct SpawnError: Error, Equatable, Sendable, CustomStringConvertible {
     public let path: String?
     /// The identity being switched to, for id stages.
     public let identity: Identity?
+    /// For an exec refused with EACCES: the mount point of the `noexec` file
+    /// system that holds the program, when that is the cause.
+    public let noexecMount: String?
 
-    public init(executable: String, stage: Stage, errno: Int32, path: String? = nil, identity: Identity? = nil) {
+    public init(executable: String, stage: Stage, errno: Int32, path: String? = nil, identity: Identity? = nil,
+                noexecMount: String? = nil) {
         self.executable = executable
         self.stage = stage
         self.errno = errno
         self.path = path
         self.identity = identity
+        self.noexecMount = noexecMount
     }
 
     public var description: String {
@@ -73,7 +78,11 @@ public struct SpawnError: Error, Equatable, Sendable, CustomStringConvertible {
     private var execHint: String {
         switch errno {
         case ENOENT: return " (check the path; for a script, also the interpreter on its #! line)"
-        case EACCES: return " (is it a regular file with execute permission? try chmod 0755)"
+        case EACCES:
+            if let noexecMount {
+                return " (\(noexecMount) is mounted noexec: mount it with exec, e.g. docker run --tmpfs \(noexecMount):exec)"
+            }
+            return " (is it a regular file with execute permission? try chmod 0755)"
         case ENOEXEC: return " (not a binary this machine runs; a script needs a #! line)"
         case ETXTBSY: return " (the file is still open for writing)"
         default: return ""

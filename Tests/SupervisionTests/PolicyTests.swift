@@ -109,14 +109,28 @@ final class HealthCheckTests: XCTestCase {
     }
 
     func testScheduleFollowsHabitat() {
-        var schedule = HealthCheckSchedule(interval: .seconds(60))
+        var schedule = HealthCheckSchedule(interval: .seconds(60), youngRetry: .zero)
         XCTAssertEqual(schedule.delay(after: .critical, random: 0.5), .seconds(30), "non-OK retries after min(interval, 30s)")
         XCTAssertEqual(schedule.delay(after: .ok, random: 0.5), .seconds(30), "first OK: splay in [0, interval)")
         XCTAssertEqual(schedule.delay(after: .ok, random: 0.5), .seconds(60))
         XCTAssertEqual(schedule.delay(after: .warning, random: 0.5), .seconds(30))
-        var short = HealthCheckSchedule(interval: .seconds(5))
+        var short = HealthCheckSchedule(interval: .seconds(5), youngRetry: .zero)
         XCTAssertEqual(short.delay(after: .unknown, random: 0), .seconds(5))
         XCTAssertEqual(HealthCheckSchedule(interval: .zero).interval, .seconds(1))
+    }
+
+    func testYoungServiceIsRetriedEverySecondUntilItFirstPasses() {
+        var schedule = HealthCheckSchedule(interval: .seconds(30))
+        for attempt in 1...30 {
+            XCTAssertEqual(schedule.delay(after: .critical, random: 0.5), .seconds(1), "quick retry \(attempt) before the first OK")
+        }
+        XCTAssertEqual(schedule.delay(after: .critical, random: 0.5), .seconds(30), "after about one interval of quick retries: Habitat's delay")
+        XCTAssertEqual(schedule.delay(after: .ok, random: 0.5), .seconds(15), "first OK: splay")
+        XCTAssertEqual(schedule.delay(after: .critical, random: 0.5), .seconds(30), "once it has passed, a failure waits the normal delay")
+        schedule.reset()
+        XCTAssertEqual(schedule.delay(after: .warning, random: 0.5), .seconds(1), "young again after a restart")
+        var tiny = HealthCheckSchedule(interval: .milliseconds(500))
+        XCTAssertEqual(tiny.delay(after: .critical, random: 0), .milliseconds(500), "never slower than the interval")
     }
 
     func testCheckerRunsTheCommandOnSchedule() throws {

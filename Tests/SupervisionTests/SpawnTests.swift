@@ -56,6 +56,39 @@ final class SpawnTests: XCTestCase {
         }
     }
 
+    func testExecutableOnANoexecMountNamesTheMount() throws {
+        guard geteuid() == 0 else { throw XCTSkip("mounting a tmpfs needs root") }
+        let loop = try makeLoop()
+        let dir = try temporaryDirectory()
+        guard try runToEnd(loop, shell("mount -t tmpfs -o noexec,size=1m tmpfs '\(dir)'")).status.isSuccess else {
+            throw XCTSkip("cannot mount a tmpfs here")
+        }
+        defer { _ = try? runToEnd(loop, shell("umount '\(dir)'")) }
+        let hook = dir + "/run"
+        try "#!/bin/sh\nexit 0\n".write(toFile: hook, atomically: false, encoding: .utf8)
+        chmod(hook, 0o755)
+        XCTAssertThrowsError(try loop.spawn(ProcessSpec(executable: hook)) { _ in }) { error in
+            let spawnError = error as! SpawnError
+            XCTAssertEqual(spawnError.errno, EACCES)
+            XCTAssertEqual(spawnError.noexecMount, dir)
+            XCTAssertTrue(spawnError.description.contains("\(dir) is mounted noexec"), spawnError.description)
+            XCTAssertFalse(spawnError.description.contains("chmod"), "the file is already executable: \(spawnError)")
+        }
+    }
+
+    func testMountPointIsTheLongestContainingMount() {
+        let info = """
+        22 1 254:0 / / rw,relatime - ext4 /dev/vda rw
+        30 22 0:40 / /hab/svc rw,nosuid,nodev,noexec - tmpfs tmpfs rw
+        31 30 0:41 / /hab/svc/front/data rw - ext4 /dev/vdb rw
+        32 22 0:42 / /my\\040dir rw,noexec - tmpfs tmpfs rw
+        """
+        XCTAssertEqual(NoexecMount.mountPoint(of: "/hab/svc/front/hooks/run", mountInfo: info), "/hab/svc")
+        XCTAssertEqual(NoexecMount.mountPoint(of: "/hab/svc/front/data/x", mountInfo: info), "/hab/svc/front/data")
+        XCTAssertEqual(NoexecMount.mountPoint(of: "/hab/svcx/run", mountInfo: info), "/")
+        XCTAssertEqual(NoexecMount.mountPoint(of: "/my dir/run", mountInfo: info), "/my dir")
+    }
+
     func testBadWorkingDirectoryAndPathLookup() throws {
         let loop = try makeLoop()
         var spec = shell("true")
