@@ -23,7 +23,7 @@ let package = Package(
         .target(name: "CSupport"),
         // Generic Handlebars engine: standard library only.
         .target(name: "Handlebars"),
-        // TOML 1.0 decoder that keeps source key order: standard library only.
+        // TOML 1.1 decoder (1.0 on request) that keeps source key order: standard library only.
         .target(name: "TOML"),
         // Package model, config layering, render context, Habitat's helpers.
         .target(name: "Habitat", dependencies: ["Handlebars", "TOML"]),
