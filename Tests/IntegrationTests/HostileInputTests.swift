@@ -90,4 +90,27 @@ final class HostileInputTests: XCTestCase {
         XCTAssertEqual(viaEnv.status, 78, viaEnv.stderr)
         XCTAssertTrue(viaEnv.stderr.contains("HAB_DEMO:1:9: not UTF-8 text: invalid byte 0xFF at byte offset 8"), viaEnv.stderr)
     }
+
+    /// A negative number given to a numeric option read as an option itself
+    /// ("Missing value for '--shutdown-timeout <SECONDS>'"); now it reaches
+    /// the check that names the option and says what is allowed.
+    func testNegativeNumbersReachTheOptionChecks() throws {
+        let pkg = try package(defaultTOML: "port = 1\n")
+        let svc = ["--svc-root", dir.appendingPathComponent("svc").path]
+        for (option, message) in [("--shutdown-timeout", "--shutdown-timeout must be 0 or more seconds"),
+                                  ("--bind-timeout", "--bind-timeout must be a positive number of seconds"),
+                                  ("--max-restarts", "--max-restarts must be 0 or more"),
+                                  ("--restart-window", "--restart-window must be a positive number of seconds")] {
+            let r = try roost(["start", pkg.dir.path, option, "-1"] + svc)
+            XCTAssertEqual(r.status, 64, r.stderr)
+            XCTAssertTrue(r.stderr.contains(message), r.stderr)
+            XCTAssertFalse(r.stderr.contains("Missing value"), r.stderr)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("svc/demo/hooks").path), "nothing rendered")
+        let cert = try roost(["cert", "ensure", "--cert", dir.appendingPathComponent("c.pem").path,
+                              "--key", dir.appendingPathComponent("k.pem").path, "--days", "-1"])
+        XCTAssertNotEqual(cert.status, 0)
+        XCTAssertTrue(cert.stderr.contains("--days must be positive"), cert.stderr)
+        XCTAssertFalse(cert.stderr.contains("Missing value"), cert.stderr)
+    }
 }
