@@ -45,8 +45,8 @@ let package = Package(
 
         // Prints toml-test's tagged JSON for ../shared/toml-test/run.py.
         .executableTarget(name: "toml-test-decoder", dependencies: ["TOML"]),
-        // Render throughput and fuzzing of the template engine (bench/README).
-        .executableTarget(name: "roost-bench", dependencies: ["Habitat", "Handlebars"], path: "Benchmarks/roost-bench"),
+        // Render throughput; fuzzing of the template engine, TOML decoder and JSON reader (BENCHMARKS.md).
+        .executableTarget(name: "roost-bench", dependencies: ["Habitat", "Handlebars", "TOML"], path: "Benchmarks/roost-bench"),
 
         .testTarget(name: "HandlebarsTests", dependencies: ["Handlebars", "Habitat", "TOML"]),
         .testTarget(name: "TOMLTests", dependencies: ["TOML"]),
