@@ -31,8 +31,9 @@ enum FuzzTarget: String, CaseIterable {
 struct FuzzCorpus {
     var seeds: [[UInt8]]
     var alphabet: [UInt8]
-    /// Opening and closing pieces of nested structures, plus what goes in the middle.
-    var nesters: [(open: String, middle: String, close: String)]
+    /// Nested structures: a prefix, an opening piece repeated, the middle,
+    /// then (when closed) the closing piece repeated as often and a suffix.
+    var nesters: [(prefix: String, open: String, middle: String, close: String, suffix: String)]
 
     static func load(_ target: FuzzTarget, shared: String, project: String) -> FuzzCorpus {
         func read(_ path: String) -> [UInt8]? { FileSystem.readBytes(path).flatMap { $0.count <= 65536 ? $0 : nil } }
@@ -47,14 +48,15 @@ struct FuzzCorpus {
             seeds += packages.compactMap { read(corpus + "/" + $0 + "/default.toml") }
             if seeds.isEmpty { seeds = [Array("a = 1\n[t]\nx = \"s\"\n[[b]]\nc = [1, {d = 2}]\n".utf8)] }
             return FuzzCorpus(seeds: seeds, alphabet: Array("[]{}=\"'.,#\n\r\t \\xeu01-_:+Tz".utf8),
-                              nesters: [("a = [", "1", "]"), ("a = {b=", "1", "}"), ("a = [{b=", "1", "}]"),
-                                        ("a = {\n b = [\n", "1", "],\n}"), ("[a", "]", ".a"), ("a.", "b = 1", "a.")])
+                              nesters: [("a = ", "[", "1", "]", ""), ("a = ", "{b=", "1", "}", ""), ("a = ", "[{b=", "1", "}]", ""),
+                                        ("a = ", "{\n b = [\n", "1", "],\n}", ""), ("[", "a.", "a]\nx = 1", "", ""),
+                                        ("", "a.", "b = 1", "", ""), ("[[", "a.", "a]]\nx = 1", "", "")])
         case .json:
             var seeds = listing.filter { $0.hasPrefix("valid/") && $0.hasSuffix(".json") }.compactMap { read(suite + "/" + $0) }
             seeds += packages.compactMap { read(corpus + "/" + $0 + "/context.json") }
             if seeds.isEmpty { seeds = [Array(#"{"a": [1, 2.5, "s\u00e9"], "b": {"c": null, "d": true}}"#.utf8)] }
             return FuzzCorpus(seeds: seeds, alphabet: Array("[]{}:,\"\\u0123456789.eE+-tfn \n".utf8),
-                              nesters: [("[", "1", "]"), ("{\"a\":", "1", "}"), ("[{\"a\":", "[]", "}]")])
+                              nesters: [("", "[", "1", "]", ""), ("", "{\"a\":", "1", "}", ""), ("", "[{\"a\":", "[]", "}]", "")])
         case .template:
             var seeds: [[UInt8]] = []
             if let manifest = FileSystem.readString(corpus + "/manifest.tsv") {
@@ -65,8 +67,8 @@ struct FuzzCorpus {
             }
             if seeds.isEmpty { seeds = [Array("{{#if a}}{{b}}{{else}}{{#each c as |x|}}{{x}}{{/each}}{{/if}}".utf8)] }
             return FuzzCorpus(seeds: seeds, alphabet: Array("{}#/^>!~&@.[]()|=\"' \n\\as".utf8),
-                              nesters: [("{{#if a}}", "{{b}}", "{{/if}}"), ("{{#each c}}", "{{this}}", "{{/each}}"),
-                                        ("{{#with cfg}}", "{{x.y}}", "{{/with}}"), ("(concat ", "a", ")")])
+                              nesters: [("", "{{#if a}}", "{{b}}", "{{/if}}", ""), ("", "{{#each c}}", "{{this}}", "{{/each}}", ""),
+                                        ("", "{{#with cfg}}", "{{x.y}}", "{{/with}}", ""), ("{{x ", "(concat ", "a", ")", "}}")])
         }
     }
 }
@@ -151,8 +153,8 @@ struct ParserFuzzer {
             let depth = Int.random(in: 0..<8, using: &rng) != 0 ? Int.random(in: 1...300, using: &rng)
                 : Int.random(in: 300...20_000, using: &rng)
             let closed = Int.random(in: 0..<4, using: &rng) != 0
-            var s = String(repeating: n.open, count: depth) + n.middle
-            if closed { s += String(repeating: n.close, count: depth) }
+            var s = n.prefix + String(repeating: n.open, count: depth) + n.middle
+            if closed { s += String(repeating: n.close, count: depth) + n.suffix }
             bytes = Array(s.utf8)
             if Bool.random(using: &rng) { mutate(&bytes, edits: Int.random(in: 1...3, using: &rng), &rng) }
         } else {
