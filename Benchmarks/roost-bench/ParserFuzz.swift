@@ -105,8 +105,9 @@ func signalSafeWrite(_ s: StaticString) {
 }
 
 /// On SIGSEGV (a stack overflow runs the handler on an alternate stack),
-/// SIGILL/SIGTRAP (a Swift trap), SIGBUS, SIGFPE or SIGABRT: print the input's
-/// target, seed and index for `--replay`, then die of the same signal.
+/// SIGILL/SIGTRAP (a Swift trap), SIGBUS, SIGFPE, SIGABRT, or SIGALRM from the
+/// per-input watchdog (a hang): print the input's target, seed and index for
+/// `--replay`, then die of the same signal.
 func installCrashReporter() {
     let size = 1 << 16
     var stack = stack_t()
@@ -115,7 +116,8 @@ func installCrashReporter() {
     sigaltstack(&stack, nil)
     var action = sigaction()
     action.__sigaction_handler.sa_handler = { signal in
-        signalSafeWrite("\nfuzz: CRASH (signal ")
+        // SIGALRM is the per-input watchdog: the input hangs.
+        signalSafeWrite(signal == SIGALRM ? "\nfuzz: HANG (one input ran 10 s; signal " : "\nfuzz: CRASH (signal ")
         signalSafeWrite(UInt64(signal))
         signalSafeWrite(") replay with: roost-bench fuzz-parsers --target ")
         signalSafeWrite(fuzzCurrentTarget == 0 ? "toml" : fuzzCurrentTarget == 1 ? "json" : "template")
@@ -128,7 +130,7 @@ func installCrashReporter() {
         raise(signal)
     }
     action.sa_flags = Int32(SA_ONSTACK)
-    for s in [SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE, SIGABRT] { sigaction(s, &action, nil) }
+    for s in [SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE, SIGABRT, SIGALRM] { sigaction(s, &action, nil) }
 }
 
 struct ParserFuzzer {
@@ -228,6 +230,7 @@ struct ParserFuzzer {
         fuzzCurrentTarget = UInt8(FuzzTarget.allCases.firstIndex(of: target)!)
         for index in 0..<count {
             fuzzCurrentIndex = index
+            alarm(10)  // re-armed per input: only one input running 10 s fires it
             let bytes = input(index)
             let (accepted, failure) = run(bytes)
             report.inputs += 1
