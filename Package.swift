@@ -23,7 +23,7 @@ let package = Package(
         .target(name: "CSupport"),
         // Generic Handlebars engine: standard library only.
         .target(name: "Handlebars"),
-        // TOML 1.0 decoder that keeps source key order: standard library only.
+        // TOML 1.1 decoder (1.0 on request) that keeps source key order: standard library only.
         .target(name: "TOML"),
         // Package model, config layering, render context, Habitat's helpers.
         .target(name: "Habitat", dependencies: ["Handlebars", "TOML"]),
@@ -45,8 +45,8 @@ let package = Package(
 
         // Prints toml-test's tagged JSON for ../shared/toml-test/run.py.
         .executableTarget(name: "toml-test-decoder", dependencies: ["TOML"]),
-        // Render throughput and fuzzing of the template engine (bench/README).
-        .executableTarget(name: "roost-bench", dependencies: ["Habitat", "Handlebars"], path: "Benchmarks/roost-bench"),
+        // Render throughput; fuzzing of the template engine, TOML decoder and JSON reader (BENCHMARKS.md).
+        .executableTarget(name: "roost-bench", dependencies: ["Habitat", "Handlebars", "TOML"], path: "Benchmarks/roost-bench"),
 
         .testTarget(name: "HandlebarsTests", dependencies: ["Handlebars", "Habitat", "TOML"]),
         .testTarget(name: "TOMLTests", dependencies: ["TOML"]),

@@ -2,6 +2,8 @@
 //
 //   roost-bench render CORPUS_DIR [ROUNDS]   parse every manifest.tsv template once, render all ROUNDS times
 //   roost-bench fuzz [CORPUS_DIR] [COUNT]    parse and render COUNT mutated or random inputs; must not crash or hang
+//   roost-bench fuzz-parsers [--target T] [--count N] [--seed S] [--replay I]
+//                                            seeded fuzzing of the TOML decoder, JSON reader and template engine
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -80,7 +82,9 @@ case "fuzz":
         }
     }
     print("fuzz: \(count) inputs in \(Int((now() - t0) * 1000)) ms, \(parsed) parsed, \(rendered) rendered, no crash or hang")
+case "fuzz-parsers":
+    exit(fuzzParsersCommand(Array(args.dropFirst(2))))
 default:
-    print("usage: roost-bench render CORPUS_DIR [ROUNDS] | roost-bench fuzz [CORPUS_DIR] [COUNT]")
+    print("usage: roost-bench render CORPUS_DIR [ROUNDS] | roost-bench fuzz [CORPUS_DIR] [COUNT] | roost-bench fuzz-parsers --help")
     exit(2)
 }

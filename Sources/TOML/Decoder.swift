@@ -1,8 +1,30 @@
-/// TOML 1.0 decoding.
+/// TOML decoding: TOML 1.1 by default (what Habitat's parser, toml 1.1.4,
+/// reads), TOML 1.0 on request.
 public enum TOML {
+    /// Which edition of the language to read. 1.1 adds `\xHH` and `\e`
+    /// escapes, newlines, comments and a trailing comma in inline tables, and
+    /// times without seconds; everything 1.0 accepts, 1.1 reads the same way.
+    public enum Version: Sendable {
+        case v1_0
+        case v1_1
+    }
+
+    /// The deepest nesting a document may have: the number of tables and
+    /// arrays on the longest path from the root table (counted) down, through
+    /// headers, dotted keys, inline tables and arrays. A bound on the
+    /// decoder's recursion, and on anything that walks a decoded value.
+    public static let maxDepth = 128
+
     /// Decodes a whole document; keys keep their source order.
-    public static func decode(_ text: String) throws(TOMLError) -> TOMLTable {
-        var parser = Parser(Array(text.utf8))
+    public static func decode(_ text: String, version: Version = .v1_1) throws(TOMLError) -> TOMLTable {
+        var parser = Parser(Array(text.utf8), version: version)
+        return try parser.parseDocument()
+    }
+
+    /// Decodes raw bytes; bytes that are not UTF-8 are an error naming the
+    /// line and column of the first bad byte.
+    public static func decode(bytes: [UInt8], version: Version = .v1_1) throws(TOMLError) -> TOMLTable {
+        var parser = Parser(bytes, version: version)
         return try parser.parseDocument()
     }
 }
@@ -28,10 +50,16 @@ final class TableNode {
     }
 
     var origin: Origin
+    /// How many tables and arrays lead to this table, itself included (the
+    /// root table is 1).
+    let depth: Int
     var keys: [String] = []
     var entries: [String: Entry] = [:]
 
-    init(_ origin: Origin) { self.origin = origin }
+    init(_ origin: Origin, depth: Int) {
+        self.origin = origin
+        self.depth = depth
+    }
 
     subscript(key: String) -> Entry? {
         get { entries[key] }
@@ -55,12 +83,14 @@ final class TableNode {
 
 struct Parser {
     let bytes: [UInt8]
+    let v11: Bool
     var i = 0
-    let root = TableNode(.header)
+    let root = TableNode(.header, depth: 1)
     var current: TableNode
 
-    init(_ bytes: [UInt8]) {
+    init(_ bytes: [UInt8], version: TOML.Version) {
         self.bytes = bytes
+        v11 = version == .v1_1
         current = root
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { i = 3 }
     }
@@ -234,9 +264,10 @@ struct Parser {
         }
         var node = root
         for (name, at) in key.dropLast() {
+            if node.depth >= TOML.maxDepth { throw tooDeep(at: at) }
             switch node[name] {
             case nil:
-                let child = TableNode(.implicit)
+                let child = TableNode(.implicit, depth: node.depth + 1)
                 node[name] = .table(child)
                 node = child
             case .table(let child)?:
@@ -249,14 +280,17 @@ struct Parser {
             }
         }
         let (name, at) = key.last!
+        // An array of tables is a level of its own above each element.
+        let childDepth = node.depth + (isArray ? 2 : 1)
+        if childDepth > TOML.maxDepth { throw tooDeep(at: at) }
         if isArray {
             switch node[name] {
             case nil:
-                let child = TableNode(.header)
+                let child = TableNode(.header, depth: childDepth)
                 node[name] = .tables([child])
                 current = child
             case .tables(var list)?:
-                let child = TableNode(.header)
+                let child = TableNode(.header, depth: childDepth)
                 list.append(child)
                 node[name] = .tables(list)
                 current = child
@@ -266,7 +300,7 @@ struct Parser {
         } else {
             switch node[name] {
             case nil:
-                let child = TableNode(.header)
+                let child = TableNode(.header, depth: node.depth + 1)
                 node[name] = .table(child)
                 current = child
             case .table(let child)?:
@@ -287,12 +321,15 @@ struct Parser {
         guard peek() == UInt8(ascii: "=") else { throw error("expected '=' after the key, found \(describe(peek()))") }
         i += 1
         skipWhitespace()
-        let value = try parseValue()
+        // The value's table is `key.count - 1` dotted levels below `table`.
+        let parentDepth = table.depth + key.count - 1
+        if parentDepth > TOML.maxDepth { throw tooDeep(at: key[TOML.maxDepth - table.depth].1) }
+        let value = try parseValue(depth: parentDepth)
         var node = table
         for (name, at) in key.dropLast() {
             switch node[name] {
             case nil:
-                let child = TableNode(.dotted)
+                let child = TableNode(.dotted, depth: node.depth + 1)
                 node[name] = .table(child)
                 node = child
             case .table(let child)? where child.origin == .dotted:
@@ -318,7 +355,16 @@ struct Parser {
         case table(TableNode)
     }
 
-    mutating func parseValue() throws(TOMLError) -> Parsed {
+    /// A nesting error at byte offset `at`.
+    func tooDeep(at: Int? = nil) -> TOMLError {
+        var e = error("nested more than \(TOML.maxDepth) levels deep (tables and arrays)", at: at)
+        e.isTooDeep = true
+        return e
+    }
+
+    /// A value held by a table or array at `depth`; an array or inline table
+    /// here is one level deeper.
+    mutating func parseValue(depth: Int) throws(TOMLError) -> Parsed {
         guard let b = peek() else { throw error("expected a value, found end of input") }
         switch b {
         case UInt8(ascii: "\""):
@@ -328,9 +374,9 @@ struct Parser {
             if peek(1) == UInt8(ascii: "'"), peek(2) == UInt8(ascii: "'") { return .plain(.string(try parseMultilineLiteralString())) }
             return .plain(.string(try parseLiteralString()))
         case UInt8(ascii: "["):
-            return .plain(try parseArray())
+            return .plain(try parseArray(depth: depth))
         case UInt8(ascii: "{"):
-            return .table(try parseInlineTable())
+            return .table(try parseInlineTable(depth: depth))
         case UInt8(ascii: "t"), UInt8(ascii: "f"):
             if matches("true") { i += 4; return .plain(.bool(true)) }
             if matches("false") { i += 5; return .plain(.bool(false)) }
@@ -347,14 +393,15 @@ struct Parser {
         return true
     }
 
-    mutating func parseArray() throws(TOMLError) -> TOMLValue {
+    mutating func parseArray(depth: Int) throws(TOMLError) -> TOMLValue {
+        if depth + 1 > TOML.maxDepth { throw tooDeep() }
         i += 1
         var items: [TOMLValue] = []
         while true {
             try skipArrayFiller()
             guard let b = peek() else { throw error("unterminated array: expected ']'") }
             if b == UInt8(ascii: "]") { i += 1; return .array(items) }
-            switch try parseValue() {
+            switch try parseValue(depth: depth + 1) {
             case .plain(let v): items.append(v)
             case .table(let t): items.append(.table(t.table))
             }
@@ -366,7 +413,8 @@ struct Parser {
         }
     }
 
-    /// Whitespace, newlines and comments allowed between array items.
+    /// Whitespace, newlines and comments allowed between array items (and,
+    /// in TOML 1.1, between the parts of an inline table).
     mutating func skipArrayFiller() throws(TOMLError) {
         while let b = peek() {
             if b == 0x20 || b == 0x09 || b == 0x0A { i += 1 } else if b == 0x0D {
@@ -380,17 +428,28 @@ struct Parser {
         }
     }
 
-    mutating func parseInlineTable() throws(TOMLError) -> TableNode {
+    /// Spaces inside an inline table: TOML 1.1 also allows newlines and
+    /// comments there; 1.0 only spaces and tabs.
+    mutating func skipInlineFiller() throws(TOMLError) {
+        if v11 { try skipArrayFiller() } else { skipWhitespace() }
+    }
+
+    mutating func parseInlineTable(depth: Int) throws(TOMLError) -> TableNode {
         i += 1
-        let table = TableNode(.inline)
-        skipWhitespace()
+        if depth + 1 > TOML.maxDepth { throw tooDeep() }
+        let table = TableNode(.inline, depth: depth + 1)
+        try skipInlineFiller()
         if peek() == UInt8(ascii: "}") { i += 1; return table }
         while true {
-            skipWhitespace()
-            guard let b = peek(), b != 0x0A, b != 0x0D else { throw error("inline tables must be on one line: expected a key") }
-            if b == UInt8(ascii: "}") { throw error("trailing comma in an inline table") }
+            try skipInlineFiller()
+            guard let b = peek(), b != 0x0A, b != 0x0D else { throw error("inline tables must be on one line in TOML 1.0: expected a key") }
+            if b == UInt8(ascii: "}") {
+                guard v11 else { throw error("trailing comma in an inline table") }
+                i += 1
+                break
+            }
             try parseKeyValue(into: table)
-            skipWhitespace()
+            try skipInlineFiller()
             guard let c = peek() else { throw error("unterminated inline table: expected '}'") }
             if c == UInt8(ascii: ",") { i += 1; continue }
             if c == UInt8(ascii: "}") { i += 1; break }
@@ -404,7 +463,8 @@ struct Parser {
     func freeze(_ table: TableNode) {
         table.origin = .inline
         for k in table.keys {
-            if case .table(let child)? = table[k] { freeze(child) }
+            // An inline table inside is frozen already, with all it holds.
+            if case .table(let child)? = table[k], child.origin != .inline { freeze(child) }
         }
     }
 
@@ -439,6 +499,13 @@ struct Parser {
         case UInt8(ascii: "r"): return "\r"
         case UInt8(ascii: "\""): return "\""
         case UInt8(ascii: "\\"): return "\\"
+        case UInt8(ascii: "e") where v11: return "\u{1B}"
+        case UInt8(ascii: "x") where v11:
+            guard i + 2 <= bytes.count, let hi = hexValue(bytes[i]), let lo = hexValue(bytes[i + 1]) else {
+                throw error("invalid \\x escape: two hex digits expected", at: start)
+            }
+            i += 2
+            return Unicode.Scalar(hi * 16 + lo)
         case UInt8(ascii: "u"), UInt8(ascii: "U"):
             let n = e == UInt8(ascii: "u") ? 4 : 8
             guard i + n <= bytes.count else { throw error("incomplete unicode escape", at: start) }
@@ -618,8 +685,14 @@ struct Parser {
         dt.hour = try readDigits(2, "time")
         try expect(":", "time")
         dt.minute = try readDigits(2, "time")
-        try expect(":", "time (seconds are required)")
-        dt.second = try readDigits(2, "time")
+        // TOML 1.1 makes the seconds optional (`07:32` is `07:32:00`).
+        if v11 && peek() != UInt8(ascii: ":") {
+            dt.second = 0
+            guard peek() != UInt8(ascii: ".") else { throw error("malformed time: a fraction needs seconds") }
+        } else {
+            try expect(":", "time (seconds are required in TOML 1.0)")
+            dt.second = try readDigits(2, "time")
+        }
         guard dt.hour <= 23, dt.minute <= 59, dt.second <= 60 else { throw error("invalid time", at: start) }
         if peek() == UInt8(ascii: ".") {
             i += 1

@@ -79,6 +79,9 @@ public struct TOMLError: Error, Equatable, Sendable, CustomStringConvertible {
     public let line: Int
     public let column: Int
     public let message: String
+    /// The document nests deeper than `TOML.maxDepth`: the offending line can
+    /// be huge (`a = [[[[…`), so callers show the position without it.
+    public var isTooDeep = false
 
     public init(line: Int, column: Int, message: String) {
         self.line = line

@@ -43,16 +43,16 @@ struct CertCommand: ParsableCommand {
         @Option(help: ArgumentHelp("Subject alternative name: DNS:name or IP:address (repeatable). Default: this host's name and address, and localhost.", valueName: "SAN"))
         var san: [String] = []
 
-        @Option(help: "Validity in days.")
+        @Option(parsing: .unconditional, help: "Validity in days.")
         var days: Int = 3650
 
         @Option(name: .customLong("key-type"), help: "rsa or ec (ECDSA P-256).")
         var keyType: String = "rsa"
 
-        @Option(name: .customLong("rsa-bits"), help: "RSA key size.")
+        @Option(name: .customLong("rsa-bits"), parsing: .unconditional, help: "RSA key size.")
         var rsaBits: Int = 2048
 
-        @Option(name: .customLong("renew-before"), help: ArgumentHelp("Replace a certificate that expires within this many days (default 30, or half of --days when shorter).", valueName: "DAYS"))
+        @Option(name: .customLong("renew-before"), parsing: .unconditional, help: ArgumentHelp("Replace a certificate that expires within this many days (default 30, or half of --days when shorter).", valueName: "DAYS"))
         var renewBefore: Int?
 
         @Option(help: ArgumentHelp("Owner of both files when run as root.", valueName: "USER:GROUP"))

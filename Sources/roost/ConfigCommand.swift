@@ -54,8 +54,11 @@ struct ConfigCommand: ParsableCommand {
             case .json:
                 writeStdout(JSONCodec.pretty(cfg) + "\n")
             case .toml:
+                // TOML prints inf and nan (JSON and templates see null).
+                var exact = Value.object(loaded.config.mergedForDisplay)
+                if !showSecrets { exact = Secrets.redact(exact, alsoAt: Secrets.pathsFromSecretFiles(loaded.config.provenance)) }
                 do {
-                    writeStdout(try TOMLWriter.render(cfg))
+                    writeStdout(try TOMLWriter.render(exact))
                 } catch {
                     writeStderr("roost: cannot print this config as TOML (\(error)); use --format json\n")
                     throw ExitCode(70)

@@ -68,6 +68,7 @@ struct ServiceOptions: ParsableArguments {
         s.sysIP = sysIP
         s.hostname = hostname
         s.environment = processEnvironment()
+        if let error = nonUTF8HabitatVariable() { fail(error) }
         for mapping in pkgPaths {
             guard let eq = mapping.firstIndex(of: "="), let ident = PackageIdent(parsing: String(mapping[..<eq])) else {
                 throw ValidationError("--pkg-path '\(mapping)' must be IDENT=PATH, e.g. core/openssl=/usr")
@@ -93,6 +94,24 @@ func processEnvironment() -> [String: String] {
         p += 1
     }
     return env
+}
+
+/// The first `HAB_*` variable whose value is not UTF-8, as a configuration
+/// error naming it and the bad byte (`processEnvironment` would quietly
+/// replace such bytes with U+FFFD).
+func nonUTF8HabitatVariable() -> HabitatError? {
+    var p = environ
+    while let entry = p.pointee {
+        p += 1
+        let bytes = Array(UnsafeBufferPointer(start: UnsafeRawPointer(entry).assumingMemoryBound(to: UInt8.self),
+                                              count: strlen(entry)))
+        guard bytes.starts(with: Array("HAB_".utf8)), let eq = bytes.firstIndex(of: UInt8(ascii: "=")) else { continue }
+        let value = Array(bytes[(eq + 1)...])
+        if String(validating: value, as: UTF8.self) == nil {
+            return HabitatError.notUTF8(value, source: String(decoding: bytes[..<eq], as: UTF8.self))
+        }
+    }
+    return nil
 }
 
 /// Prints a one-line (or excerpted) error to stderr and exits with its code.

@@ -9,34 +9,34 @@ import Glibc
 
 /// Options of `start` and `dev` beyond the package.
 struct LifecycleOptions: ParsableArguments {
-    @Option(name: .customLong("bind-timeout"), help: ArgumentHelp("Seconds to wait for each bind to have a reachable member: then a required bind fails (exit 69), an optional one is left out.", valueName: "SECONDS"))
+    @Option(name: .customLong("bind-timeout"), parsing: .unconditional, help: ArgumentHelp("Seconds to wait for each bind to have a reachable member: then a required bind fails (exit 69), an optional one is left out.", valueName: "SECONDS"))
     var bindTimeout: Int = 60
 
-    @Option(name: .customLong("bind-interval"), help: ArgumentHelp("Seconds between probes of bind members while the service runs.", valueName: "SECONDS"))
+    @Option(name: .customLong("bind-interval"), parsing: .unconditional, help: ArgumentHelp("Seconds between probes of bind members while the service runs.", valueName: "SECONDS"))
     var bindInterval: Int = 10
 
     @Option(help: ArgumentHelp("When the service exits on its own: on-failure, always or never.", valueName: "POLICY"))
     var restart: String = "on-failure"
 
-    @Option(name: .customLong("max-restarts"), help: ArgumentHelp("Give up (exit with the service's status) after this many restarts within --restart-window.", valueName: "N"))
+    @Option(name: .customLong("max-restarts"), parsing: .unconditional, help: ArgumentHelp("Give up (exit with the service's status) after this many restarts within --restart-window.", valueName: "N"))
     var maxRestarts: Int = 5
 
-    @Option(name: .customLong("restart-window"), help: ArgumentHelp("Window for --max-restarts.", valueName: "SECONDS"))
+    @Option(name: .customLong("restart-window"), parsing: .unconditional, help: ArgumentHelp("Window for --max-restarts.", valueName: "SECONDS"))
     var restartWindow: Int = 300
 
-    @Option(name: .customLong("shutdown-timeout"), help: ArgumentHelp("Seconds between the shutdown signal and SIGKILL (default: the package's, else 8).", valueName: "SECONDS"))
+    @Option(name: .customLong("shutdown-timeout"), parsing: .unconditional, help: ArgumentHelp("Seconds between the shutdown signal and SIGKILL (default: the package's, else 8).", valueName: "SECONDS"))
     var shutdownTimeout: Int?
 
-    @Option(name: .customLong("health-interval"), help: ArgumentHelp("Seconds between health checks.", valueName: "SECONDS"))
+    @Option(name: .customLong("health-interval"), parsing: .unconditional, help: ArgumentHelp("Seconds between health checks.", valueName: "SECONDS"))
     var healthInterval: Int = 30
 
-    @Option(name: .customLong("health-timeout"), help: ArgumentHelp("A health check running longer is killed and counts as critical.", valueName: "SECONDS"))
+    @Option(name: .customLong("health-timeout"), parsing: .unconditional, help: ArgumentHelp("A health check running longer is killed and counts as critical.", valueName: "SECONDS"))
     var healthTimeout: Int = 30
 
-    @Option(name: .customLong("init-timeout"), help: ArgumentHelp("Time limit of the init hook.", valueName: "SECONDS"))
+    @Option(name: .customLong("init-timeout"), parsing: .unconditional, help: ArgumentHelp("Time limit of the init hook.", valueName: "SECONDS"))
     var initTimeout: Int = 600
 
-    @Option(name: .customLong("hook-timeout"), help: ArgumentHelp("Time limit of post-run, reconfigure and post-stop.", valueName: "SECONDS"))
+    @Option(name: .customLong("hook-timeout"), parsing: .unconditional, help: ArgumentHelp("Time limit of post-run, reconfigure and post-stop.", valueName: "SECONDS"))
     var hookTimeout: Int = 60
 
     @Option(name: .customLong("http-listen"), help: ArgumentHelp("Serve Habitat's /services/<svc>/<group>/health and /services on this address (200 ok/warning, 503 critical, 500 unknown).", valueName: "ADDR:PORT"))
@@ -58,6 +58,11 @@ struct LifecycleOptions: ParsableArguments {
         where value <= 0 {
             throw ValidationError("--\(name) must be a positive number of seconds")
         }
+        // Numbers parse unconditionally (a negative one would otherwise read
+        // as an option and fail with "Missing value"), so check the sign here.
+        if restartWindow <= 0 { throw ValidationError("--restart-window must be a positive number of seconds") }
+        if maxRestarts < 0 { throw ValidationError("--max-restarts must be 0 or more") }
+        if let shutdownTimeout, shutdownTimeout < 0 { throw ValidationError("--shutdown-timeout must be 0 or more seconds") }
         options.restart = mode
         options.logFormat = log
         options.httpListen = httpListen

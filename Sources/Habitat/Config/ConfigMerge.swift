@@ -27,19 +27,30 @@ enum ConfigMerge {
         }
     }
 
+    /// Records `layer` for every leaf below `path`. One path buffer grows and
+    /// shrinks as the walk goes (copying it per level made memory grow with
+    /// the square of the depth); the walk is as deep as the value, which is
+    /// within `Nesting.maxDepth`.
     static func recordLeaves(of value: Value, at path: [String], layer: String, in provenance: inout [[String]: String]) {
-        if case .object(let o) = value, !o.isEmpty {
-            for (k, v) in o { recordLeaves(of: v, at: path + [k], layer: layer, in: &provenance) }
-        } else {
-            provenance[path] = layer
-        }
+        var buffer = path
+        walkLeaves(of: value, path: &buffer) { provenance[$0] = layer }
     }
 
     static func forgetLeaves(of value: Value, at path: [String], in provenance: inout [[String]: String]) {
+        var buffer = path
+        walkLeaves(of: value, path: &buffer) { provenance[$0] = nil }
+    }
+
+    /// Calls `visit` with the path of each leaf (a non-table, or an empty table).
+    private static func walkLeaves(of value: Value, path: inout [String], _ visit: ([String]) -> Void) {
         if case .object(let o) = value, !o.isEmpty {
-            for (k, v) in o { forgetLeaves(of: v, at: path + [k], in: &provenance) }
+            for (k, v) in o {
+                path.append(k)
+                walkLeaves(of: v, path: &path, visit)
+                path.removeLast()
+            }
         } else {
-            provenance[path] = nil
+            visit(path)
         }
     }
 }

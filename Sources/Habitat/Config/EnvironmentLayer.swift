@@ -32,10 +32,7 @@ public enum EnvironmentLayer {
             result.append(try parseLayer(text, source: name))
         } else if let file = environment[name + "_FILE"] {
             let source = "\(name)_FILE (\(file))"
-            guard let text = FileSystem.readString(file) else {
-                throw HabitatError(.missingInput, source: name + "_FILE", "cannot read '\(file)'")
-            }
-            result.append(try parseLayer(text, source: source))
+            result.append(try parseLayer(try readFile(file, variable: name + "_FILE"), source: source))
         }
         let prefix = name + "__"
         var current = lower
@@ -45,19 +42,23 @@ public enum EnvironmentLayer {
             var fromFile = false
             if let last = segments.last, last.hasSuffix("_FILE"), last.count > 5 {
                 segments[segments.count - 1] = String(last.dropLast(5))
-                guard let text = FileSystem.readString(raw) else {
-                    throw HabitatError(.missingInput, source: key, "cannot read '\(raw)'")
-                }
+                let text = try readFile(raw, variable: key)
                 raw = text.hasSuffix("\r\n") ? String(text.dropLast(2)) : text.hasSuffix("\n") ? String(text.dropLast()) : text
                 fromFile = true
             }
             guard !segments.contains(where: \.isEmpty) else {
                 throw HabitatError(.config, source: key, "empty key segment: use HAB_PKG__table__key=value")
             }
+            guard segments.count < Nesting.maxDepth else {
+                throw HabitatError(.config, source: key, "more than \(Nesting.maxDepth - 1) key segments: tables nest at most \(Nesting.maxDepth) levels deep")
+            }
             let path = resolve(segments, in: current)
-            let value = fromFile ? Value.string(raw) : parseScalar(raw)
+            let value = fromFile ? Value.string(raw) : try parseScalar(raw, source: key)
             var table = Object()
             setValue(value, at: path[...], in: &table)
+            if Nesting.exceedsLimit(.object(table)) {
+                throw HabitatError(.config, source: key, "the key path and the value together nest more than \(Nesting.maxDepth) levels deep")
+            }
             var ignored: [[String]: String] = [:]
             try? ConfigMerge.merge(table, into: &current, layer: key, provenance: &ignored)
             result.append(Piece(source: key, values: table, notes: []))
@@ -65,12 +66,28 @@ public enum EnvironmentLayer {
         return result
     }
 
+    /// The text of a file a `_FILE` variable names: 66 when it cannot be
+    /// read, 78 (with the bad byte's position) when it is not UTF-8.
+    private static func readFile(_ path: String, variable: String) throws(HabitatError) -> String {
+        switch FileSystem.readText(path) {
+        case .text(let text): return text
+        case .missing: throw HabitatError(.missingInput, source: variable, "cannot read '\(path)'")
+        case .notText: throw HabitatError.notUTF8(FileSystem.readBytes(path) ?? [], source: "\(variable) (\(path))")
+        }
+    }
+
     /// A per-key override's value: a TOML value when it reads as one
     /// (`8080`, `true`, `"x"`, `[1, 2]`, `{ a = 1 }`), else the text as a string.
-    static func parseScalar(_ text: String) -> Value {
-        if let table = try? TOML.decode("v = " + text), table.count == 1, let v = table["v"] {
-            return Value(toml: v)
-        }
+    /// A value that would be TOML but nests too deep is an error, not a string.
+    static func parseScalar(_ text: String, source: String) throws(HabitatError) -> Value {
+        do {
+            let table = try TOML.decode("v = " + text)
+            if table.count == 1, let v = table["v"] { return Value(toml: v) }
+        } catch where error.isTooDeep {
+            // Columns on the first line count the "v = " put in front.
+            throw HabitatError(.config, source: source, line: error.line,
+                               column: error.line == 1 ? max(1, error.column - 4) : error.column, error.message)
+        } catch {}
         return .string(text)
     }
 
@@ -154,7 +171,7 @@ public enum EnvironmentLayer {
             if looksLikeJSON {
                 throw HabitatError(.config, source: source, line: error.line, column: error.column,
                                    "not valid TOML, and not valid JSON: \(error.message)",
-                                   detail: HabitatError.excerpt(text, line: error.line, column: error.column)
+                                   detail: error.isTooDeep ? [] : HabitatError.excerpt(text, line: error.line, column: error.column)
                                        + (text.contains("'") ? ["  hint: JSON needs double quotes around keys and strings"] : []))
             }
             var e = tomlError

@@ -11,6 +11,9 @@ public struct LayeredConfig: Sendable {
         /// The file path or variable name the values came from.
         public var source: String
         public var values: Object
+        /// The values with TOML's `inf` and `nan` kept as floats (templates
+        /// see them as null); nil when the layer has none.
+        public var exactValues: Object? = nil
     }
 
     public private(set) var layers: [Layer] = []
@@ -46,7 +49,8 @@ public struct LayeredConfig: Sendable {
     public static func load(_ sources: Sources) throws(HabitatError) -> LayeredConfig {
         var config = LayeredConfig()
         if let path = sources.defaultTOML, let text = try readOptionalText(path) {
-            try config.add(Layer(kind: .default, source: path, values: decodeTOMLDocument(text, source: path)))
+            let decoded = try decodeTOMLLayer(text, source: path)
+            try config.add(Layer(kind: .default, source: path, values: decoded.values, exactValues: decoded.exact))
         }
         for piece in try EnvironmentLayer.pieces(package: sources.packageName, environment: sources.environment,
                                                  lower: config.merged) {
@@ -66,7 +70,8 @@ public struct LayeredConfig: Sendable {
     public static func loadUser(candidates: [String]) throws(HabitatError) -> Layer? {
         for path in candidates {
             if let text = try readOptionalText(path) {
-                return Layer(kind: .user, source: path, values: try decodeTOMLDocument(text, source: path))
+                let decoded = try decodeTOMLLayer(text, source: path)
+                return Layer(kind: .user, source: path, values: decoded.values, exactValues: decoded.exact)
             }
         }
         return nil
@@ -80,6 +85,19 @@ public struct LayeredConfig: Sendable {
         for layer in layers where layer.kind != .user { try config.add(layer) }
         if let user { try config.add(user) }
         return config
+    }
+
+    /// The merged table with TOML's `inf` and `nan` as floats rather than
+    /// the nulls templates see: what `config show` prints as TOML.
+    public var mergedForDisplay: Object {
+        guard layers.contains(where: { $0.exactValues != nil }) else { return merged }
+        var out = Object()
+        var ignored: [[String]: String] = [:]
+        for layer in layers {
+            // These layers merged once already, so this merge cannot fail.
+            try? ConfigMerge.merge(layer.exactValues ?? layer.values, into: &out, layer: layer.source, provenance: &ignored)
+        }
+        return out
     }
 
     private mutating func add(_ layer: Layer) throws(HabitatError) {
@@ -98,7 +116,9 @@ public struct LayeredConfig: Sendable {
         switch FileSystem.readText(path) {
         case .text(let s): return s
         case .missing: return nil
-        case .notText: throw HabitatError(.config, source: path, "not UTF-8 text")
+        case .notText:
+            // Read again for the position of the bad byte (only on this error path).
+            throw HabitatError.notUTF8(FileSystem.readBytes(path) ?? [], source: path)
         }
     }
 }

@@ -4,25 +4,39 @@ import TOML
 extension Value {
     /// A decoded TOML value as templates see it (spec 2.9): datetimes become
     /// `{"$__toml_private_datetime": "<rfc3339>"}` (so they print `[object]`),
-    /// non-finite floats become null, tables keep source order.
-    public init(toml: TOMLValue) {
+    /// non-finite floats become null, tables keep source order. Recurses once
+    /// per level: decoded documents nest at most `TOML.maxDepth` deep.
+    /// `keepNonFinite` keeps `inf` and `nan` as floats (for `config show`).
+    public init(toml: TOMLValue, keepNonFinite: Bool = false) {
         switch toml {
         case .string(let s): self = .string(s)
         case .integer(let i): self = .integer(i)
-        case .float(let d): self = d.isFinite ? .float(d) : .null
+        case .float(let d): self = d.isFinite || keepNonFinite ? .float(d) : .null
         case .bool(let b): self = .bool(b)
         case .datetime(let dt): self = .object(["$__toml_private_datetime": .string(dt.text)])
-        case .array(let items): self = .array(items.map(Value.init(toml:)))
-        case .table(let table): self = .object(Object(table: table))
+        case .array(let items): self = .array(items.map { Value(toml: $0, keepNonFinite: keepNonFinite) })
+        case .table(let table): self = .object(Object(table: table, keepNonFinite: keepNonFinite))
         }
     }
 }
 
 extension Object {
     /// A decoded TOML table, in source order.
-    public init(table: TOMLTable) {
+    public init(table: TOMLTable, keepNonFinite: Bool = false) {
         self.init()
-        for (key, value) in table { self[key] = Value(toml: value) }
+        for (key, value) in table { self[key] = Value(toml: value, keepNonFinite: keepNonFinite) }
+    }
+}
+
+extension TOMLValue {
+    /// Whether an `inf` or `nan` float is in here (walks as deep as the value).
+    var holdsNonFiniteFloat: Bool {
+        switch self {
+        case .float(let d): return !d.isFinite
+        case .array(let items): return items.contains { $0.holdsNonFiniteFloat }
+        case .table(let table): return table.contains { $0.value.holdsNonFiniteFloat }
+        default: return false
+        }
     }
 }
 
@@ -30,16 +44,26 @@ extension HabitatError {
     /// A TOML syntax error in `source` (a file path or variable name), with
     /// the offending line and a caret.
     init(toml error: TOMLError, source: String, text: String) {
-        self.init(.config, source: source, line: error.line, column: error.column,
-                  error.message, detail: HabitatError.excerpt(text, line: error.line, column: error.column))
+        // Too deep: the line is mostly brackets and can be huge; the position says it.
+        self.init(.config, source: source, line: error.line, column: error.column, error.message,
+                  detail: error.isTooDeep ? [] : HabitatError.excerpt(text, line: error.line, column: error.column))
     }
 }
 
 /// Decodes a TOML document into an ordered object, naming `source` in errors.
 func decodeTOMLDocument(_ text: String, source: String) throws(HabitatError) -> Object {
+    try decodeTOMLLayer(text, source: source).values
+}
+
+/// A config layer's values as templates see them, and, when the document
+/// holds `inf` or `nan` (null to templates), the values with those kept.
+func decodeTOMLLayer(_ text: String, source: String) throws(HabitatError) -> (values: Object, exact: Object?) {
+    let table: TOMLTable
     do {
-        return Object(table: try TOML.decode(text))
+        table = try TOML.decode(text)
     } catch {
         throw HabitatError(toml: error, source: source, text: text)
     }
+    let exact = TOMLValue.table(table).holdsNonFiniteFloat ? Object(table: table, keepNonFinite: true) : nil
+    return (Object(table: table), exact)
 }

@@ -3,6 +3,8 @@ import Handlebars
 /// `{{toJson v}}`: pretty JSON as serde_json writes it (spec 3.8).
 enum ToJsonHelper {
     static func call(_ call: HelperCall) throws -> Value {
-        .string(JSONCodec.pretty(try requiredParam(call, 0)))
+        let value = try requiredParam(call, 0)
+        try Nesting.check(value)
+        return .string(JSONCodec.pretty(value))
     }
 }

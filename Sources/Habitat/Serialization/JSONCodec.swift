@@ -5,6 +5,9 @@ public struct JSONParseError: Error, Sendable, CustomStringConvertible {
     public let line: Int
     public let column: Int
     public let message: String
+    /// Nested deeper than `Nesting.maxDepth`: the line can be huge, so callers
+    /// show the position without an excerpt.
+    public var isTooDeep = false
     public var description: String { "line \(line), column \(column): \(message)" }
 }
 
@@ -17,6 +20,10 @@ public enum JSONCodec {
         var reader = JSONReader(Array(text.utf8))
         return try reader.document()
     }
+
+    // The writers recurse once per level: the values they are given (decoded
+    // config, data read by `parse`) are within `Nesting.maxDepth`, and the
+    // `toJson` helper checks what a template hands it.
 
     /// serde_json's `to_string`.
     public static func compact(_ value: Value) -> String {
@@ -104,7 +111,8 @@ struct JSONReader {
     let bytes: [UInt8]
     var i = 0
     var depth = 0
-    static let maxDepth = 512
+    /// Objects and arrays, the outermost counted: the module's one bound.
+    static let maxDepth = Nesting.maxDepth
 
     init(_ bytes: [UInt8]) { self.bytes = bytes }
 
@@ -164,7 +172,11 @@ struct JSONReader {
 
     mutating func nest() throws(JSONParseError) {
         depth += 1
-        if depth > JSONReader.maxDepth { throw error("nested more than \(JSONReader.maxDepth) levels deep") }
+        if depth > JSONReader.maxDepth {
+            var e = error("nested more than \(JSONReader.maxDepth) levels deep")
+            e.isTooDeep = true
+            throw e
+        }
     }
 
     mutating func object() throws(JSONParseError) -> Value {

@@ -7,7 +7,9 @@ public enum TOMLWriter {
         public var description: String { "Can't serialize parameter to TOML: unsupported unit type" }
     }
 
+    /// Values nested deeper than `Nesting.maxDepth` are refused (`Nesting.TooDeep`).
     public static func render(_ value: Value) throws -> String {
+        try Nesting.check(value)
         if case .object(let o) = value { return try document(o) }
         return try inline(value)
     }

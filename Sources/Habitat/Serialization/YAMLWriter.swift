@@ -4,7 +4,9 @@ import Handlebars
 /// 3.8): block style, no `---`, ends with a newline; strings that would read
 /// back as something else are quoted.
 public enum YAMLWriter {
+    /// Values nested deeper than `Nesting.maxDepth` are refused (`Nesting.TooDeep`).
     public static func render(_ value: Value) throws -> String {
+        try Nesting.check(value)
         var w = Writer()
         switch value {
         case .array(let a) where a.isEmpty: w.out = "[]\n"
