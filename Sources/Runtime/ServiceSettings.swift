@@ -57,10 +57,12 @@ public struct LoadedService: Sendable {
             packageName: package.name))
         let (sys, warning) = SystemInfo.discover(ip: settings.sysIP, hostname: settings.hostname,
                                                  service: package.name, version: settings.version)
-        let context = RenderContext(package: package, layout: layout, config: config, sys: sys,
+        var context = RenderContext(package: package, layout: layout, config: config, sys: sys,
                                     group: settings.group, binds: binds,
                                     inheritedPATH: settings.environment["PATH"] ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
                                     overrides: settings.contextOverride)
+        context.interpreterPath = InterpreterPackage.pathEntries(pkgsRoot: settings.pkgsRoot,
+                                                                 identText: settings.environment["HAB_INTERPRETER_IDENT"])
         var notes = config.notes
         if let warning { notes.append(warning) }
         return LoadedService(settings: settings, package: package, layout: layout, context: context, notes: notes)
