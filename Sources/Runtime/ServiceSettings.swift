@@ -47,8 +47,13 @@ public struct LoadedService: Sendable {
     /// Reads the package and every config layer; errors name the file or
     /// variable, line and column.
     public static func load(_ settings: ServiceSettings, binds: [BoundGroup] = []) throws(HabitatError) -> LoadedService {
-        let package = try PackageLocator.load(settings.packageArgument,
+        var package = try PackageLocator.load(settings.packageArgument,
                                               roots: .init(pkgs: settings.pkgsRoot, svc: settings.svcRoot))
+        // The Supervisor drops a package's SSL_CERT_FILE (core/cacerts') when
+        // its own environment sets one, so an operator's CA bundle wins.
+        if settings.environment["SSL_CERT_FILE"] != nil {
+            package.runtimeEnvironment.removeAll { $0.key == "SSL_CERT_FILE" }
+        }
         let layout = ServiceLayout(svcRoot: settings.svcRoot, packageName: package.name)
         let config = try LayeredConfig.load(.init(
             defaultTOML: package.defaultTOMLPath,

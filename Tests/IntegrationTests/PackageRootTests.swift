@@ -36,20 +36,24 @@ final class PackageRootTests: XCTestCase {
         // As core/postgresql's hooks do, under `set -e`, as the service user.
         try write("#!{{pkgPathFor \"test/shell\"}}/bin/sh\nset -e\nchgrp -RL $(id -g) {{pkg.svc_var_path}} {{pkg.svc_data_path}}\necho init-chgrp-done\n",
                   to: base.appendingPathComponent("hooks/init"), executable: true)
-        try write("#!{{pkgPathFor \"test/shell\"}}/bin/sh\necho \"deps-run path=$PATH tool=$(interpreter-tool)\"\nexec sleep 300\n",
+        // core/cacerts' SSL_CERT_FILE reaches a package's RUNTIME_ENVIRONMENT;
+        // the Supervisor drops it when its own environment sets one.
+        try write("SSL_CERT_FILE=/hab/pkgs/core/cacerts/cert.pem\nPKG_GREETING=hello\n", to: base.appendingPathComponent("RUNTIME_ENVIRONMENT"))
+        try write("#!{{pkgPathFor \"test/shell\"}}/bin/sh\necho \"deps-run ssl=$SSL_CERT_FILE pkgenv={{pkg.env.SSL_CERT_FILE}} greeting=$PKG_GREETING path=$PATH tool=$(interpreter-tool)\"\nexec sleep 300\n",
                   to: base.appendingPathComponent("hooks/run"), executable: true)
         try write("#!/bin/sh\nexit 0\n", to: base.appendingPathComponent("hooks/health-check"), executable: true)
 
         let svc = dir.appendingPathComponent("svc")
         let roost = try PID1(self, arguments: ["start", "--pkg-ident", "test/deps", "--pkgs-root", pkgs.path, "--health-interval", "1",
                                                "--svc-root", svc.path, "--user-root", dir.appendingPathComponent("user").path],
-                             in: dir)
+                             environment: ["SSL_CERT_FILE": "/etc/operator/ca.pem"], in: dir)
         roost.waitFor("deps-run ")
         XCTAssertTrue(roost.output.contains("init-chgrp-done"), roost.output)
         let hook = try String(contentsOf: svc.appendingPathComponent("deps/hooks/run"), encoding: .utf8)
         XCTAssertTrue(hook.hasPrefix("#!\(shellPkg.path)/bin/sh\n"), hook)
         let line = roost.output.split(separator: "\n").first { $0.hasPrefix("deps-run ") }.map(String.init) ?? ""
-        XCTAssertTrue(line.hasPrefix("deps-run path=\(busybox.path)/bin:"), "the interpreter's bin comes first (no RUNTIME_PATH):\n\(roost.output)")
+        XCTAssertTrue(line.hasPrefix("deps-run ssl=/etc/operator/ca.pem pkgenv= greeting=hello path=\(busybox.path)/bin:"),
+                      "the operator's SSL_CERT_FILE wins; the interpreter's bin comes first (no RUNTIME_PATH):\n\(roost.output)")
         XCTAssertTrue(line.hasSuffix("tool=from-interpreter"), roost.output)
 
         // The health record is found by `roost health` where only root writes.
