@@ -42,6 +42,19 @@ public enum ServiceDirectories {
             }
             if info.st_mode & 0o7777 != 0o755 { chmod(dir, 0o755) }
         }
+        removeLegacyHealthRecord(layout)
+    }
+
+    /// Older roost kept its health record in `var/roost-health`; on a data
+    /// volume it would outlive the upgrade and still break hooks that
+    /// `chgrp -R` the folder. Removed only when it is a regular file of
+    /// roost's user (`unlink` removes a link itself, never its target).
+    static func removeLegacyHealthRecord(_ layout: ServiceLayout) {
+        let legacy = layout.varPath + "/roost-health"
+        var info = stat()
+        if lstat(legacy, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_uid == geteuid() {
+            unlink(legacy)
+        }
     }
 
     /// The PID file: decimal pid, no newline, 0644, written atomically.

@@ -44,6 +44,12 @@ final class PackageRootTests: XCTestCase {
         try write("#!/bin/sh\nexit 0\n", to: base.appendingPathComponent("hooks/health-check"), executable: true)
 
         let svc = dir.appendingPathComponent("svc")
+        // An older roost's health record (root's), left in the service user's
+        // var/ on a data volume.
+        let oldVar = svc.appendingPathComponent("deps/var")
+        try write("ok 0 old\n", to: oldVar.appendingPathComponent("roost-health"))
+        try FileManager.default.setAttributes([.ownerAccountName: "nobody", .groupOwnerAccountName: "nogroup",
+                                               .posixPermissions: 0o770], ofItemAtPath: oldVar.path)
         let roost = try PID1(self, arguments: ["start", "--pkg-ident", "test/deps", "--pkgs-root", pkgs.path, "--health-interval", "1",
                                                "--svc-root", svc.path, "--user-root", dir.appendingPathComponent("user").path],
                              environment: ["SSL_CERT_FILE": "/etc/operator/ca.pem"], in: dir)
