@@ -2,8 +2,8 @@
 /// under a root that can be moved (`--svc-root`, or `./.roost/svc` in dev).
 public struct ServiceLayout: Sendable, Equatable {
     public var path: String
-    /// roost's own state for this service (the health record): a folder
-    /// roost makes root's and 0755 under `<svc-root>/.roost/<name>`, outside
+    /// roost's own state for this service (the health record): a folder of
+    /// roost's user (root in a container), 0755, `<svc-root>/.roost/<name>`, outside
     /// the service directory, which may belong to the service user, and never
     /// in `var`, `data`, `files` or `static`, where the Supervisor writes
     /// nothing and the service's hooks may `chgrp -R` or plant links.
