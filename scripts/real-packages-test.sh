@@ -68,7 +68,7 @@ made_hab_dir=
 cleanup() {
   [ -n "$backend_pid" ] && kill "$backend_pid" 2>/dev/null
   [ -n "$made_hab_dir" ] && rmdir /hab 2>/dev/null
-  rm -rf "$work"
+  if [ -n "${ROOST_KEEP_WORK:-}" ]; then echo "kept $work (ROOST_KEEP_WORK)"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 
@@ -317,9 +317,16 @@ run_case() {
     0|143) pass "$label: SIGTERM ends it with status $status" ;;
     *) fail "$label: SIGTERM ended it with status $status"; sed 's/^/    /' "$log" | tail -10 ;;
   esac; fi
+  # The service ended on the shutdown signal, not on roost's SIGKILL after
+  # the timeout (nor on the kernel's when PID 1 exits).
+  if [ "$early" = 0 ]; then
+    grep -q "^roost: service gracefully terminated" "$log" \
+      && pass "$label: the service ended on SIGTERM: $(grep -m1 '^roost: service gracefully terminated' "$log" | sed 's/^roost: service //')" \
+      || { fail "$label: roost did not report a graceful end of the service"; sed 's/^/    /' "$log" | tail -5; }
+  fi
   local left="" p
   for p in $pids; do kill -0 "$p" 2>/dev/null && left="$left $p"; done
-  if [ -z "$left" ]; then pass "$label: no process left ($(echo "$pids" | wc -w) were running)"
+  if [ -z "$left" ]; then pass "$label: no process left on the host ($(echo "$pids" | wc -w) were running)"
   else fail "$label: processes left:$left"; fi
 }
 
