@@ -107,9 +107,10 @@ install_busybox_static() {
 # where files go; PREFIX_ROOT and SVC_ROOT are the paths the package records
 # (/hab/pkgs and /hab/svc for the /hab run). The plan is sourced as
 # hab-plan-build sources it (its defaults set first), never changed.
+# shellcheck disable=SC2034,SC2154  # the plan reads the pkg_svc_* paths and sets pkg_origin…
 install_plan() (
-  local name=$1 pkgs=$2 prefix_root=$3 svc_root=$4
-  local plan_dir="$plans/$name"
+  local plan=$1 pkgs=$2 prefix_root=$3 svc_root=$4
+  local plan_dir="$plans/$plan"
   set +u
   declare -A pkg_exports=() pkg_binds=() pkg_binds_optional=()
   pkg_bin_dirs=(); pkg_deps=(); pkg_exposes=(); pkg_svc_run=''
@@ -137,9 +138,9 @@ install_plan() (
 
   # Debian's build behind the package's bin dirs.
   local program
-  case $name in
+  case $plan in
     redis) program=redis-server ;;
-    *) program=$name ;;
+    *) program=$plan ;;
   esac
   local paths=() d
   for d in "${pkg_bin_dirs[@]}"; do
@@ -260,12 +261,14 @@ run_case() {
   local host_svc=$svc_root
   [ "$mode" = hab ] && host_svc="$base/hab/svc"
   local log="$base/roost.log"
-  local envname="HAB_$(echo "$name" | tr '[:lower:]-' '[:upper:]_')"
+  local envname
+  envname="HAB_$(echo "$name" | tr '[:lower:]-' '[:upper:]_')"
   # The service's and hooks' PATH has no system folder: the package's
   # RUNTIME_PATH and the interpreter package must provide every program.
   local cfg_var=""
   [ -n "$env_cfg" ] && cfg_var="$envname=\"\$ROOST_CFG\""
-  local inner="exec env -i PATH=/nonexistent $cfg_var $(printf '%q ' "$roost" start "core/$name" "${args[@]}" "${extra_args[@]}")"
+  local inner
+  inner="exec env -i PATH=/nonexistent $cfg_var $(printf '%q ' "$roost" start "core/$name" "${args[@]}" "${extra_args[@]}")"
   local setup="mount -t tmpfs tmpfs /run"   # Debian's nginx writes /run/nginx.pid
   [ "$mode" = hab ] && setup="$setup && mount --bind $(printf '%q' "$base/hab") /hab"
   [ "$netns" = 1 ] && setup="$setup && ip link set lo up"
@@ -274,8 +277,8 @@ run_case() {
   ROOST_CFG=$env_cfg unshare "${ns_flags[@]}" sh -c "$setup && $inner" >"$log" 2>&1 &
   upid=$!
 
-  local up=0 i
-  for i in $(seq 1 300); do
+  local up=0
+  for _ in $(seq 1 300); do
     if answers "$host_svc"; then up=1; break; fi
     kill -0 "$upid" 2>/dev/null || break
     sleep 0.2
@@ -302,7 +305,7 @@ run_case() {
   [ -n "$roost_pid" ] && pids=$(namespace_pids "$roost_pid")
   if [ -n "$roost_pid" ] && kill -0 "$upid" 2>/dev/null; then kill -TERM "$roost_pid"; else early=1; fi
   local status=
-  for i in $(seq 1 150); do
+  for _ in $(seq 1 150); do
     kill -0 "$upid" 2>/dev/null || break
     sleep 0.2
   done
