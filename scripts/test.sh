@@ -86,6 +86,13 @@ rm -rf "$svc"
 echo "== the image, built and run by podman as the README says"
 scripts/container-test.sh .build-static/release/roost || status=1
 
+# redis, memcached, nginx and haproxy from ../shared/corpus/core-plans,
+# installed as `hab pkg build` does with Debian's binaries behind bin/, run by
+# the static roost as PID 1 under --pkgs-root and under /hab. The script
+# skips with a message when ../shared is absent.
+echo "== real Habitat packages (core-plans) under the static roost"
+scripts/real-packages-test.sh .build-static/release/roost || status=1
+
 if [ -d ../shared ]; then
   echo "== Handlebars corpus (Habitat truth)"
   TRUTH=habitat ../shared/corpus/core-plans/run-corpus.sh .build/release/roost template | tail -3 || status=1

@@ -11,6 +11,7 @@ import Habitat
 public enum ServiceDirectories {
     public static func create(_ layout: ServiceLayout, owner: (uid: uid_t, gid: gid_t)?) throws(HabitatError) {
         try RenderedOutput.makeDirectories(layout.path, mode: 0o755)
+        try createState(layout)
         for dir in [layout.hooksPath, layout.logsPath] {
             try RenderedOutput.makeDirectories(dir, mode: 0o755)
         }
@@ -23,6 +24,36 @@ public enum ServiceDirectories {
                     throw HabitatError(.config, source: dir, "cannot give it to the service user: \(String(cString: strerror(errno)))")
                 }
             }
+        }
+    }
+
+    /// roost's state folder, `<svc-root>/.roost/<name>` (the health record):
+    /// made 0755 for the user running roost (root in a container), and
+    /// checked with `lstat` to be a real directory of that user that no one
+    /// else can write, so the service user can neither plant a link or FIFO
+    /// where roost writes nor make roost write into the service's folders.
+    public static func createState(_ layout: ServiceLayout) throws(HabitatError) {
+        try RenderedOutput.makeDirectories(layout.statePath, mode: 0o755)
+        for dir in [RenderedOutput.parentDirectory(layout.statePath), layout.statePath] {
+            var info = stat()
+            guard lstat(dir, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR, info.st_uid == geteuid() else {
+                throw HabitatError(.config, source: dir,
+                                   "roost's state folder must be a directory owned by uid \(geteuid()) (not a link, not another user's); remove it and roost makes it again")
+            }
+            if info.st_mode & 0o7777 != 0o755 { chmod(dir, 0o755) }
+        }
+        removeLegacyHealthRecord(layout)
+    }
+
+    /// Older roost kept its health record in `var/roost-health`; on a data
+    /// volume it would outlive the upgrade and still break hooks that
+    /// `chgrp -R` the folder. Removed only when it is a regular file of
+    /// roost's user (`unlink` removes a link itself, never its target).
+    static func removeLegacyHealthRecord(_ layout: ServiceLayout) {
+        let legacy = layout.varPath + "/roost-health"
+        var info = stat()
+        if lstat(legacy, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_uid == geteuid() {
+            unlink(legacy)
         }
     }
 

@@ -17,7 +17,7 @@ extension ServiceRunner {
         service.context.binds = bindGroups
         let files: [RenderedFile]
         do {
-            files = try templates.render(service.context, helpers: HabitatHelpers(pkgPaths: options.settings.pkgPaths, strictPkgPathFor: true))
+            files = try templates.render(service.context, helpers: HabitatHelpers(pkgPaths: options.settings.pkgPaths, pkgsRoot: options.settings.pkgsRoot, strictPkgPathFor: true))
         } catch {
             log.error(error.description)
             return nil
@@ -37,7 +37,7 @@ extension ServiceRunner {
         // secrets, so the diff is made from renderings with every secret
         // redacted (kept from the previous round), never from the real ones.
         var redactedNow: [String: String] = [:]
-        if options.mode == .dev, let redacted = try? templates.render(service.context.redacted, helpers: HabitatHelpers(pkgPaths: options.settings.pkgPaths)) {
+        if options.mode == .dev, let redacted = try? templates.render(service.context.redacted, helpers: HabitatHelpers(pkgPaths: options.settings.pkgPaths, pkgsRoot: options.settings.pkgsRoot)) {
             for f in redacted { redactedNow[f.relativePath] = f.content }
         }
         defer { renderedRedacted = redactedNow }

@@ -47,8 +47,13 @@ public struct LoadedService: Sendable {
     /// Reads the package and every config layer; errors name the file or
     /// variable, line and column.
     public static func load(_ settings: ServiceSettings, binds: [BoundGroup] = []) throws(HabitatError) -> LoadedService {
-        let package = try PackageLocator.load(settings.packageArgument,
+        var package = try PackageLocator.load(settings.packageArgument,
                                               roots: .init(pkgs: settings.pkgsRoot, svc: settings.svcRoot))
+        // The Supervisor drops a package's SSL_CERT_FILE (core/cacerts') when
+        // its own environment sets one, so an operator's CA bundle wins.
+        if settings.environment["SSL_CERT_FILE"] != nil {
+            package.runtimeEnvironment.removeAll { $0.key == "SSL_CERT_FILE" }
+        }
         let layout = ServiceLayout(svcRoot: settings.svcRoot, packageName: package.name)
         let config = try LayeredConfig.load(.init(
             defaultTOML: package.defaultTOMLPath,
@@ -57,10 +62,12 @@ public struct LoadedService: Sendable {
             packageName: package.name))
         let (sys, warning) = SystemInfo.discover(ip: settings.sysIP, hostname: settings.hostname,
                                                  service: package.name, version: settings.version)
-        let context = RenderContext(package: package, layout: layout, config: config, sys: sys,
+        var context = RenderContext(package: package, layout: layout, config: config, sys: sys,
                                     group: settings.group, binds: binds,
                                     inheritedPATH: settings.environment["PATH"] ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
                                     overrides: settings.contextOverride)
+        context.interpreterPath = InterpreterPackage.pathEntries(pkgsRoot: settings.pkgsRoot,
+                                                                 identText: settings.environment["HAB_INTERPRETER_IDENT"])
         var notes = config.notes
         if let warning { notes.append(warning) }
         return LoadedService(settings: settings, package: package, layout: layout, context: context, notes: notes)

@@ -9,7 +9,7 @@ struct HealthCommand: ParsableCommand {
         commandName: "health",
         abstract: "Exit with the status of the last health check: 0 ok, 1 warning, 2 critical, 3 unknown.",
         discussion: """
-        Reads the record `roost start` keeps in <svc-root>/<pkg>/var/roost-health. \
+        Reads the record `roost start` keeps in <svc-root>/.roost/<pkg>/health (a folder only roost's user, root in a container, writes; outside the service's own directories). \
         Without a package name it uses the only service under --svc-root. \
         Unknown (3) means no check has finished yet.
         """
@@ -33,7 +33,7 @@ struct HealthCommand: ParsableCommand {
             service = name
         } else {
             let candidates = FileSystem.list(svcRoot).filter {
-                FileSystem.isDirectory("\(svcRoot)/\($0)/var") || FileSystem.isFile("\(svcRoot)/\($0)/PID")
+                !$0.hasPrefix(".") && (FileSystem.isDirectory("\(svcRoot)/\($0)/var") || FileSystem.isFile("\(svcRoot)/\($0)/PID"))
             }
             guard candidates.count == 1 else {
                 writeStderr(candidates.isEmpty

@@ -73,7 +73,7 @@ struct RenderCommand: ParsableCommand {
         let loaded = try LoadedService.load(settings, binds: groups)
         for note in loaded.notes { writeStderr("roost: note: \(note)\n") }
         let templates = try PackageTemplates.load(loaded.package)
-        let files = try templates.render(loaded.context, helpers: HabitatHelpers(pkgPaths: settings.pkgPaths, strictPkgPathFor: true))
+        let files = try templates.render(loaded.context, helpers: HabitatHelpers(pkgPaths: settings.pkgPaths, pkgsRoot: settings.pkgsRoot, strictPkgPathFor: true))
 
         if let contextOut {
             try AtomicWrite.write(Array((JSONCodec.pretty(loaded.context.supervisorValue) + "\n").utf8), to: contextOut, mode: 0o600)
@@ -83,7 +83,7 @@ struct RenderCommand: ParsableCommand {
         if diff {
             // Diffs end up in CI logs and reviews: secret values are masked.
             let secrets = Secrets.values(in: .object(loaded.config.merged), alsoAt: Secrets.pathsFromSecretFiles(loaded.config.provenance))
-            let redacted = try templates.render(loaded.context.redacted, helpers: HabitatHelpers(pkgPaths: settings.pkgPaths, strictPkgPathFor: true))
+            let redacted = try templates.render(loaded.context.redacted, helpers: HabitatHelpers(pkgPaths: settings.pkgPaths, pkgsRoot: settings.pkgsRoot, strictPkgPathFor: true))
             let redactedByPath = Dictionary(redacted.map { ($0.relativePath, $0.content) }, uniquingKeysWith: { a, _ in a })
             for r in results where r.change != .unchanged {
                 let diff = LineDiff.unified(old: r.previous ?? "", new: r.file.content,

@@ -50,8 +50,10 @@ final class CorpusRenderTests: XCTestCase {
                 let out = work.appendingPathComponent("out-\(package)-\(context.hasSuffix("install.json") ? "install" : "run")")
                 let overrideFile = work.appendingPathComponent("override-\(package)-\(out.lastPathComponent).json")
                 try pinnedContext(corpus.appendingPathComponent(context)).write(to: overrideFile)
+                // Habitat rendered the corpus with its packages in /hab/pkgs, the
+                // root pkgPathFor follows (pkg itself, deps included, is pinned).
                 let r = try shell([roostBinary(), "render", pkgDir.path, "--out", out.path, "--context-override", overrideFile.path,
-                                   "--svc-root", work.appendingPathComponent("svc").path, "--pkgs-root", work.appendingPathComponent("none").path])
+                                   "--svc-root", work.appendingPathComponent("svc").path, "--pkgs-root", "/hab/pkgs"])
                 guard r.status == 0 else {
                     failures.append("\(package): roost render exited \(r.status): \(r.stderr.prefix(300))")
                     continue

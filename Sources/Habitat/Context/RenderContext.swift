@@ -18,6 +18,9 @@ public struct RenderContext: Sendable {
     public var binds: [BoundGroup]
     /// roost's own PATH, appended to the package's runtime path.
     public var inheritedPATH: String
+    /// The interpreter package's PATH entries (`InterpreterPackage`), between
+    /// the package's runtime path and roost's own PATH, as Habitat orders them.
+    public var interpreterPath: [String] = []
     /// Top-level keys that replace the computed ones (`--context-override`).
     public var overrides: Object
 
@@ -45,10 +48,11 @@ public struct RenderContext: Sendable {
         return (user, group)
     }
 
-    /// The PATH services and hooks get: the package's runtime path, then roost's.
+    /// The PATH services and hooks get: the package's runtime path, the
+    /// interpreter package's, then roost's.
     public var servicePATH: String {
         var seen = Set<String>()
-        let entries = (package.runtimePath + inheritedPATH.split(separator: ":").map(String.init))
+        let entries = (package.runtimePath + interpreterPath + inheritedPATH.split(separator: ":").map(String.init))
             .filter { !$0.isEmpty && seen.insert($0).inserted }
         return entries.joined(separator: ":")
     }

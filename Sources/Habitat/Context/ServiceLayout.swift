@@ -2,9 +2,16 @@
 /// under a root that can be moved (`--svc-root`, or `./.roost/svc` in dev).
 public struct ServiceLayout: Sendable, Equatable {
     public var path: String
+    /// roost's own state for this service (the health record): a folder of
+    /// roost's user (root in a container), 0755, `<svc-root>/.roost/<name>`, outside
+    /// the service directory, which may belong to the service user, and never
+    /// in `var`, `data`, `files` or `static`, where the Supervisor writes
+    /// nothing and the service's hooks may `chgrp -R` or plant links.
+    public var statePath: String
 
     public init(svcRoot: String, packageName: String) {
         path = FileSystem.join(svcRoot, packageName)
+        statePath = FileSystem.join(FileSystem.join(svcRoot, ".roost"), packageName)
     }
 
     public var configPath: String { path + "/config" }
@@ -18,7 +25,7 @@ public struct ServiceLayout: Sendable, Equatable {
     public var pidFile: String { path + "/PID" }
     public var runFile: String { path + "/run" }
     /// roost's record of the last health check (`roost health` reads it).
-    public var healthFile: String { varPath + "/roost-health" }
+    public var healthFile: String { statePath + "/health" }
     /// Habitat's deprecated user.toml location.
     public var legacyUserTOML: String { path + "/user.toml" }
 }

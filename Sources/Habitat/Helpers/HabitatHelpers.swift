@@ -2,16 +2,21 @@ import Handlebars
 
 /// Habitat's ten helpers (spec 3.7) and the settings roost adds to them.
 public struct HabitatHelpers: Sendable {
-    /// `--pkg-path IDENT=PATH` mappings, consulted by `pkgPathFor` for a
-    /// dependency that is not among the installed `pkg.deps`.
+    /// `--pkg-path IDENT=PATH` mappings, consulted by `pkgPathFor` first:
+    /// an explicit mapping wins over a dependency listed in `pkg.deps`.
     public var pkgPaths: [(ident: PackageIdent, path: String)]
+    /// Where packages are installed (`--pkgs-root`, `/hab/pkgs` by default):
+    /// `pkgPathFor` of a listed dependency is `<pkgsRoot>/<ident>`, the same
+    /// root `{{pkg.path}}` uses, as Habitat joins both to its FS root.
+    public var pkgsRoot: String
     /// When true, `pkgPathFor` of a dependency found nowhere is an error
     /// naming it (Habitat renders an empty string, which breaks the service
     /// later and more obscurely).
     public var strictPkgPathFor: Bool
 
-    public init(pkgPaths: [(ident: PackageIdent, path: String)] = [], strictPkgPathFor: Bool = false) {
+    public init(pkgPaths: [(ident: PackageIdent, path: String)] = [], pkgsRoot: String = "/hab/pkgs", strictPkgPathFor: Bool = false) {
         self.pkgPaths = pkgPaths
+        self.pkgsRoot = pkgsRoot
         self.strictPkgPathFor = strictPkgPathFor
     }
 

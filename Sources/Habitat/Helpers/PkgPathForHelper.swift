@@ -1,9 +1,10 @@
 import Handlebars
 
-/// `{{pkgPathFor "origin/name"}}`: the install path of the first dependency in
-/// `pkg.deps` matching the ident (spec 3.7); then roost's `--pkg-path`
-/// mappings; then an empty string, or an error naming the dependency when
-/// strict.
+/// `{{pkgPathFor "origin/name"}}` (spec 3.7): roost's `--pkg-path` mapping
+/// for the ident when one is given; else `<pkgsRoot>/<ident>` of the first
+/// dependency in `pkg.deps` matching it (Habitat's `pkg_install_path` under
+/// its file-system root, the root `{{pkg.path}}` uses too); else an empty
+/// string, or an error naming the dependency when strict.
 struct PkgPathForHelper {
     let settings: HabitatHelpers
 
@@ -14,17 +15,17 @@ struct PkgPathForHelper {
         guard case .array(let deps)? = call.root["pkg"]?["deps"] else {
             throw RenderError("pkgPathFor: the render context has no pkg.deps")
         }
+        if let mapped = settings.pkgPaths.first(where: { $0.ident.matches(wanted) || wanted.matches($0.ident) }) {
+            return .string(mapped.path)
+        }
         for dep in deps {
             guard case .string(let origin)? = dep["origin"], case .string(let name)? = dep["name"],
                   case .string(let version)? = dep["version"], case .string(let release)? = dep["release"] else { continue }
             let ident = PackageIdent(origin: origin, name: name, version: version, release: release)
-            if wanted.matches(ident) { return .string("/hab/pkgs/\(ident)") }
-        }
-        if let mapped = settings.pkgPaths.first(where: { $0.ident.matches(wanted) || wanted.matches($0.ident) }) {
-            return .string(mapped.path)
+            if wanted.matches(ident) { return .string(FileSystem.join(settings.pkgsRoot, ident.description)) }
         }
         if settings.strictPkgPathFor {
-            throw RenderError("pkgPathFor \"\(text)\": no such dependency is installed under /hab/pkgs; install it, or say where it is with --pkg-path \(text)=PATH")
+            throw RenderError("pkgPathFor \"\(text)\": no such dependency is listed in the package's DEPS/TDEPS; install it under \(settings.pkgsRoot), or say where it is with --pkg-path \(text)=PATH")
         }
         return .string("")
     }
