@@ -2,11 +2,14 @@
 #   docker build -t tls-front .
 #   docker run -p 8443:8443 -v tls-front-data:/hab/svc/tls-front/data tls-front
 # Hardened (read-only root, every capability dropped but the four roost needs):
-#   docker run --read-only --tmpfs /hab/svc:exec,mode=0755 \
+#   docker run --read-only --tmpfs /hab/svc/tls-front:exec,mode=0755 \
 #     --cap-drop ALL --cap-add CHOWN --cap-add DAC_OVERRIDE --cap-add SETUID --cap-add SETGID --cap-add KILL \
 #     --security-opt no-new-privileges -p 8443:8443 -v tls-front-data:/hab/svc/tls-front/data tls-front
-# See the README ("The container image") for the non-root variant and why each
-# setting is there.
+# As the service user, no capability at all:
+#   docker build --target service-user -t tls-front:service-user .
+#   docker run --read-only --cap-drop ALL --security-opt no-new-privileges \
+#     -p 8443:8443 tls-front:service-user
+# See the README ("The container image") for when to choose which.
 
 # 1. A fully static, stripped roost, built with the dependency versions that
 #    Package.swift pins (the ones the tests ran with). A test or a CI that has
@@ -27,7 +30,7 @@ FROM scratch AS roost-binary
 COPY --from=swift-build /roost /roost
 
 # 2. Runtime: slim Debian with nginx, the static roost and the example package.
-FROM debian:bookworm-slim
+FROM debian:bookworm-slim AS runtime
 # checkov:skip=CKV_DOCKER_3: roost starts as root only to give the service user its directories, then runs nginx and every hook as hab; `--user 10042:10042` runs it all as hab (README)
 # The service user. 10042 is free in Debian (its static ids stop at 99 and
 # dynamic system ids at 999) and above 10000, where no host user collides;
@@ -58,3 +61,18 @@ STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=5s --timeout=3s --start-period=30s --retries=3 CMD ["roost", "health"]
 ENTRYPOINT ["roost", "start"]
 CMD ["/hab/plans/tls-front"]
+
+# 3. The same image, run entirely as the service user (docker build --target
+#    service-user): roost is PID 1 without root and runs nginx and the hooks
+#    as itself, so the container needs no capability. The service directory
+#    is hab's and a volume: a new one copies that owner, so it is writable
+#    (and executable) for roost even under --read-only, with every engine.
+#    (A tmpfs would not do: engines make it root's when the path exists in
+#    the image or holds a volume's mount point.)
+FROM runtime AS service-user
+RUN chown hab:hab /hab/svc/tls-front
+VOLUME /hab/svc/tls-front
+USER hab
+
+# The default target: roost as a root PID 1 that runs the service as hab.
+FROM runtime

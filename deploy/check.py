@@ -53,7 +53,7 @@ env = {e["name"]: e.get("value") for e in container["env"]}
 check(env.get("HAB_TLS_FRONT__backend_token_FILE", "").startswith("/run/secrets/"), "kubernetes: secret through _FILE")
 check(env.get("ROOST_BIND_BACKEND", "").startswith("backend."), "kubernetes: backend bind from the headless Service")
 check(sts["spec"]["volumeClaimTemplates"][0]["metadata"]["name"] == "data", "kubernetes: PVC for data")
-check(mounts.get("svc") == "/hab/svc", "kubernetes: a writable /hab/svc under the read-only root")
+check(mounts.get("svc") == "/hab/svc/tls-front", "kubernetes: a writable service directory under the read-only root")
 check(container["securityContext"]["readOnlyRootFilesystem"] is True, "kubernetes: read-only root")
 check(container["securityContext"]["capabilities"]["drop"] == ["ALL"], "kubernetes: every capability dropped")
 check(all(d.get("metadata", {}).get("namespace") == "tls-front" for d in docs if d["kind"] != "Namespace"),
@@ -87,8 +87,8 @@ ecs_mounts = {m["SourceVolume"]: m["ContainerPath"] for m in c["MountPoints"]}
 ecs_volumes = {v["Name"]: v for v in task["Volumes"]}
 check(ecs_mounts.get("data") == "/hab/svc/tls-front/data", "ecs: EFS at the svc data path")
 check("EFSVolumeConfiguration" in ecs_volumes.get("data", {}), "ecs: data volume is EFS")
-check(ecs_mounts.get("svc") == "/hab/svc" and c.get("ReadonlyRootFilesystem") is True,
-      "ecs: read-only root with task storage at /hab/svc")
+check(ecs_mounts.get("svc") == "/hab/svc/tls-front" and c.get("ReadonlyRootFilesystem") is True,
+      "ecs: read-only root with task storage for the service directory")
 check("ROOST_BIND_BACKEND" in envs, "ecs: backend bind from service discovery")
 check(cfn["Resources"].get("DiscoveryService", {}).get("Type") == "AWS::ServiceDiscovery::Service", "ecs: a Cloud Map service")
 service = cfn["Resources"]["Service"]["Properties"]
@@ -115,10 +115,12 @@ for raw in open("Dockerfile").read().replace("\\\n", " ").splitlines():
     elif stages:
         stages[-1][1].append((word.upper(), rest.strip()))
 
-check(len(stages) == 3, f"Dockerfile: three stages (Swift build, the binary alone, runtime), found {len(stages)}")
+named = {rest.split(" AS ")[-1]: (rest, body) for rest, body in stages if " AS " in rest}
+check(list(named) == ["swift-build", "roost-binary", "runtime", "service-user"] and stages[-1][0] == "runtime",
+      f"Dockerfile: stages swift-build, roost-binary (the one a test swaps), runtime, service-user, then the default "
+      f"target FROM runtime; found {[rest for rest, _ in stages]}")
 build_from, build = stages[0]
-check(stages[1][0] == "scratch AS roost-binary", "Dockerfile: the stage a test swaps is `roost-binary`")
-runtime_from, runtime = stages[-1]
+runtime_from, runtime = named.get("runtime", stages[-1])
 check(build_from.startswith("swift:"), "Dockerfile: the build stage uses the official Swift image")
 
 # The build stage's context, copied as docker would.
@@ -161,6 +163,9 @@ check("strip" in run, "Dockerfile: the binary is stripped")
 # point) and Kubernetes (fsGroup, the service-user variant).
 runtime_run = " ".join(rest for word, rest in runtime if word == "RUN")
 check("--gid 10042" in runtime_run and "--uid 10042" in runtime_run, "Dockerfile: hab is uid/gid 10042")
+user_stage = dict(named.get("service-user", ("", []))[1])
+check(user_stage.get("USER") == "hab", "Dockerfile: the service-user target runs as hab")
+check(user_stage.get("VOLUME") == "/hab/svc/tls-front", "Dockerfile: the service-user target's service directory is a volume")
 check(c.get("User") == "10042:10042", "ecs: the task runs as 10042:10042")
 access = cfn["Resources"]["DataAccessPoint"]["Properties"]
 check(access["PosixUser"] == {"Uid": "10042", "Gid": "10042"}, "ecs: EFS access point as 10042")

@@ -40,7 +40,7 @@ events_logger = "file"
 EOF
 export CONTAINERS_CONF="$work/containers.conf"
 
-image=localhost/roost-test/tls-front:latest
+image=localhost/roost-test/tls-front
 prefix=roost-test
 failures=0
 passes=0
@@ -98,7 +98,8 @@ mkdir "$work/roost-binary"
 cp "$binary" "$work/roost-binary/roost"
 strip "$work/roost-binary/roost" 2>/dev/null || true
 if podman build -q --format docker --pull=never --build-context roost-binary="$work/roost-binary" -t "$image" . >"$work/build.log" 2>&1; then
-  pass "the image builds from the Dockerfile ($(podman image inspect -f '{{.Size}}' "$image" | awk '{printf "%.0f MB", $1/1e6}'))"
+  size() { podman image inspect -f '{{.Size}}' "$1" | awk '{printf "%.1f MB", $1/1e6}'; }
+  pass "the image builds from the Dockerfile: $(size "$image"), of which the base $(size docker.io/library/debian:bookworm-slim) and roost $(stat -c %s "$work/roost-binary/roost" | awk '{printf "%.1f MB", $1/1e6}')"
 else
   tail -20 "$work/build.log"; fail "the image builds from the Dockerfile"; exit 1
 fi
@@ -118,7 +119,7 @@ if wait_serving "$port" $prefix-named; then
     sleep 0.1
   done
   if [ -n "$healthy" ] && python3 -c "import sys; sys.exit(0 if $healthy - $served < 5 else 1)"; then
-    pass "podman healthcheck run: healthy $(elapsed "$served" "$healthy") s after the service first answered"
+    pass "podman healthcheck run: healthy $(elapsed "$served" "$healthy") s after the service first answered ($(elapsed "$start" "$healthy") s after run)"
   else
     fail "podman healthcheck run: not healthy within 5 s of the service answering"; podman logs $prefix-named 2>&1 | tail -5
   fi
@@ -206,10 +207,10 @@ else
   fail "a bad HAB_TLS_FRONT: exit $code: $out"
 fi
 
-echo "== hardened: --read-only, --tmpfs /hab/svc:exec, --cap-drop ALL + ${hardened[*]:2:10}"
+echo "== hardened: --read-only, --tmpfs /hab/svc/tls-front:exec, --cap-drop ALL + ${hardened[*]:2:10}"
 port=$(free_port)
 podman volume rm -f $prefix-ro-data >/dev/null 2>&1
-podman run -d --name $prefix-ro --read-only --tmpfs /hab/svc:exec,mode=0755 "${hardened[@]}" \
+podman run -d --name $prefix-ro --read-only --tmpfs /hab/svc/tls-front:exec,mode=0755 "${hardened[@]}" \
   -p "127.0.0.1:$port:8443" -v $prefix-ro-data:/hab/svc/tls-front/data "$image" >/dev/null 2>&1
 healthy_within() {  # NAME SECONDS: podman healthcheck run passes within that long
   for _ in $(seq $(($2 * 10))); do podman healthcheck run "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done
@@ -225,23 +226,28 @@ else
 fi
 
 port=$(free_port)
-podman run -d --name $prefix-user --user 10042:10042 --read-only --tmpfs /hab/svc:exec,mode=1777 \
-  --cap-drop ALL --security-opt no-new-privileges -p "127.0.0.1:$port:8443" "$image" >/dev/null 2>&1
-if wait_serving "$port" $prefix-user && [ "$(podman exec $prefix-user sh -c 'stat -c %U /proc/1')" = "hab" ]; then
+if ! podman build -q --format docker --pull=never --build-context roost-binary="$work/roost-binary" \
+       --target service-user -t "$image-service-user" . >"$work/build-user.log" 2>&1; then
+  tail -5 "$work/build-user.log"; fail "the service-user target builds"
+fi
+podman run -d --name $prefix-user --read-only --cap-drop ALL --security-opt no-new-privileges \
+  -p "127.0.0.1:$port:8443" "$image-service-user" >/dev/null 2>&1
+if wait_serving "$port" $prefix-user && [ "$(podman exec $prefix-user sh -c 'stat -c %U /proc/1')" = "hab" ] \
+   && healthy_within $prefix-user 5; then
   podman stop $prefix-user >/dev/null 2>&1
   code=$(exit_code $prefix-user)
-  [ "$code" = "0" ] && pass "the whole container as the service user (--user 10042, no capabilities): serves, stops with 0" \
+  [ "$code" = "0" ] && pass "--target service-user: PID 1 is hab, no capability, read-only root: serves, healthy, stops with 0" \
     || fail "as the service user: stop exited $code"
 else
   fail "as the service user: does not serve"; podman logs $prefix-user 2>&1 | tail -10
 fi
 
-out=$(podman run --rm --name $prefix-noexec --read-only --tmpfs /hab/svc "$image" 2>&1)
+out=$(podman run --rm --name $prefix-noexec --read-only --tmpfs /hab/svc/tls-front "$image" 2>&1)
 code=$?
-if [ "$code" != "0" ] && grep -q "/hab/svc is mounted noexec" <<<"$out"; then
-  pass "--tmpfs /hab/svc without :exec: exit $code, and the error names the mount: $(grep -m1 -o '/hab/svc is mounted noexec[^)]*' <<<"$out")"
+if [ "$code" != "0" ] && grep -q "/hab/svc/tls-front is mounted noexec" <<<"$out"; then
+  pass "--tmpfs /hab/svc/tls-front without :exec: exit $code, and the error names the mount: $(grep -m1 -o '/hab/svc/tls-front is mounted noexec[^)]*' <<<"$out")"
 else
-  fail "--tmpfs /hab/svc without :exec: exit $code: $(tail -3 <<<"$out")"
+  fail "--tmpfs /hab/svc/tls-front without :exec: exit $code: $(tail -3 <<<"$out")"
 fi
 
 echo "container test: $passes passed, $failures failed"

@@ -27,14 +27,14 @@ public enum ServiceDirectories {
         }
     }
 
-    /// roost's state folder, `<svc-root>/.roost/<name>` (the health record):
+    /// roost's state folder, `<svc>/<name>/.roost` (the health record):
     /// made 0755 for the user running roost (root in a container), and
     /// checked with `lstat` to be a real directory of that user that no one
     /// else can write, so the service user can neither plant a link or FIFO
     /// where roost writes nor make roost write into the service's folders.
     public static func createState(_ layout: ServiceLayout) throws(HabitatError) {
         try RenderedOutput.makeDirectories(layout.statePath, mode: 0o755)
-        for dir in [RenderedOutput.parentDirectory(layout.statePath), layout.statePath] {
+        for dir in [layout.statePath] {
             var info = stat()
             guard lstat(dir, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR, info.st_uid == geteuid() else {
                 throw HabitatError(.config, source: dir,

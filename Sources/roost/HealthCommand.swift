@@ -9,7 +9,7 @@ struct HealthCommand: ParsableCommand {
         commandName: "health",
         abstract: "Exit with the status of the last health check: 0 ok, 1 warning, 2 critical, 3 unknown.",
         discussion: """
-        Reads the record `roost start` keeps in <svc-root>/.roost/<pkg>/health (a folder only roost's user, root in a container, writes; outside the service's own directories). \
+        Reads the record `roost start` keeps in <svc-root>/<pkg>/.roost/health (a folder only roost's user, root in a container, writes; beside hooks/, never in the service's var/ or data/). \
         Without a package name it uses the only service under --svc-root. \
         Unknown (3) means no check has finished yet.
         """

@@ -76,7 +76,7 @@ final class PackageRootTests: XCTestCase {
             XCTAssertEqual(entries, [], "roost wrote into the service's \(folder)/")
         }
         var info = stat()
-        XCTAssertEqual(lstat(svc.appendingPathComponent(".roost/deps").path, &info), 0)
+        XCTAssertEqual(lstat(svc.appendingPathComponent("deps/.roost").path, &info), 0)
         XCTAssertEqual(info.st_uid, 0)
         XCTAssertEqual(info.st_mode & 0o7777, 0o755)
         roost.signal(SIGTERM)

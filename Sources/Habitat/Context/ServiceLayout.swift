@@ -3,15 +3,18 @@
 public struct ServiceLayout: Sendable, Equatable {
     public var path: String
     /// roost's own state for this service (the health record): a folder of
-    /// roost's user (root in a container), 0755, `<svc-root>/.roost/<name>`, outside
-    /// the service directory, which may belong to the service user, and never
-    /// in `var`, `data`, `files` or `static`, where the Supervisor writes
-    /// nothing and the service's hooks may `chgrp -R` or plant links.
+    /// roost's user (root in a container), 0755, `<svc>/<name>/.roost`, beside
+    /// `hooks/` in the directory roost owns (the Supervisor's is its own user's,
+    /// 0755), and never in `var`, `data`, `files` or `static`, where the
+    /// Supervisor writes nothing and the service's hooks may `chgrp -R` or
+    /// plant links. Inside the service directory, it works wherever that
+    /// directory is writable: a tmpfs or emptyDir at `/hab/svc/<name>` under a
+    /// read-only root, including the mount point an engine makes for a volume.
     public var statePath: String
 
     public init(svcRoot: String, packageName: String) {
         path = FileSystem.join(svcRoot, packageName)
-        statePath = FileSystem.join(FileSystem.join(svcRoot, ".roost"), packageName)
+        statePath = FileSystem.join(path, ".roost")
     }
 
     public var configPath: String { path + "/config" }
