@@ -37,7 +37,7 @@ FROM debian:bookworm-slim AS runtime
 # deploy/ecs and deploy/kubernetes use the same number.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nginx-light curl ca-certificates \
- && rm -rf /var/lib/apt/lists/* \
+ && apt-get clean && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10042 hab \
  && useradd --system --uid 10042 --gid hab --no-create-home --shell /usr/sbin/nologin hab
 COPY --from=roost-binary /roost /usr/local/bin/roost

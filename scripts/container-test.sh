@@ -242,7 +242,10 @@ else
   fail "as the service user: does not serve"; podman logs $prefix-user 2>&1 | tail -10
 fi
 
-out=$(podman run --rm --name $prefix-noexec --read-only --tmpfs /hab/svc/tls-front "$image" 2>&1)
+# Docker's --tmpfs is noexec by default; say it explicitly for podman's.
+# (--restart never: the init hook would fail the same way on each retry.)
+out=$(podman run --rm --name $prefix-noexec --read-only --tmpfs /hab/svc/tls-front:rw,noexec,mode=0755 \
+        "$image" /hab/plans/tls-front --restart never 2>&1)
 code=$?
 if [ "$code" != "0" ] && grep -q "/hab/svc/tls-front is mounted noexec" <<<"$out"; then
   pass "--tmpfs /hab/svc/tls-front without :exec: exit $code, and the error names the mount: $(grep -m1 -o '/hab/svc/tls-front is mounted noexec[^)]*' <<<"$out")"
