@@ -58,7 +58,7 @@ struct Parser {
                 case .comment:
                     break
                 case .mustache:
-                    append(.mustache(try parseCall(tag)))
+                    append(.mustache(try parseCall(tag), escaped: !tag.unescaped))
                 case .rawBlock:
                     append(.rawBlock(try parseCall(tag), body: tag.rawBody))
                 case .partial:
@@ -74,7 +74,7 @@ struct Parser {
                     open.partial = (name, context, hash, tag.indent)
                     stack.append(open)
                 case .inverseOpen:
-                    throw scanner.error("inverse sections ({{^name}}) are not supported by Habitat's engine; use {{#unless name}}", at: tag.offset)
+                    throw scanner.error("inverse sections ({{^name}}) are not supported (handlebars-rust has none); use {{#unless name}}", at: tag.offset)
                 case .blockOpen:
                     var p = ExpressionParser(scanner: scanner, bytes: tag.content, base: tag.contentOffset)
                     let (call, params) = try p.blockCall(position: scanner.position(tag.offset))
@@ -141,10 +141,6 @@ struct Parser {
         var p = ExpressionParser(scanner: scanner, bytes: tag.content, base: tag.contentOffset)
         let call = try p.call(position: scanner.position(tag.offset))
         if p.skipSpaces() { throw p.error("unexpected text in tag") }
-        if case .literal = call.head, tag.kind == .mustache {
-            // handlebars-rust wants a name or path first ({{"s"}} does not parse).
-            throw scanner.error("expected a name or path, not a literal, at the start of the tag", at: tag.contentOffset)
-        }
         return call
     }
 
@@ -222,7 +218,7 @@ struct ExpressionParser {
     mutating func call(position: SourcePosition) throws(TemplateError) -> Call {
         skipSpaces()
         guard !atEnd else { throw error("expected an expression") }
-        var c = Call(head: try param(), position: position)
+        var c = Call(head: try head(), position: position)
         while skipSpaces() {
             if peek() == UInt8(ascii: "a"), peek(1) == UInt8(ascii: "s"), let n = peek(2), isSpace(n) || n == UInt8(ascii: "|") {
                 var look = i + 2
@@ -276,6 +272,19 @@ struct ExpressionParser {
         i += 1
         guard !atEnd, let b = peek(), !isSpace(b) else { throw error("expected a value after '\(key)='") }
         return (key, try param())
+    }
+
+    /// What a call starts with: a name or path, or a subexpression, never a
+    /// literal. As in handlebars-rust's grammar, a word that would be a
+    /// number, `true`, `false` or `null` as an argument is a path here:
+    /// `{{12}}` looks up the key `12`, `{{true}}` the key `true`.
+    mutating func head() throws(TemplateError) -> Expr {
+        guard let b = peek() else { throw error("expected an expression") }
+        if b == UInt8(ascii: "(") { return try param() }
+        if b == UInt8(ascii: "\"") || b == UInt8(ascii: "'") {
+            throw error("expected a name or path, not a string literal, at the start of the tag")
+        }
+        return .path(try path())
     }
 
     /// A literal, a subexpression or a path.
@@ -336,6 +345,17 @@ struct ExpressionParser {
             isFloat = true
             j += 1
             while j < bytes.count, bytes[j] >= 0x30 && bytes[j] <= 0x39 { j += 1 }
+        }
+        // An exponent, written with a capital `E` only (handlebars-rust's grammar).
+        if j < bytes.count, bytes[j] == UInt8(ascii: "E") {
+            var k = j + 1
+            if k < bytes.count, bytes[k] == UInt8(ascii: "-") { k += 1 }
+            let exponentStart = k
+            while k < bytes.count, bytes[k] >= 0x30 && bytes[k] <= 0x39 { k += 1 }
+            if k > exponentStart {
+                isFloat = true
+                j = k
+            }
         }
         if j < bytes.count, ExpressionParser.isIdentifierByte(bytes[j]) || bytes[j] == UInt8(ascii: ".") || bytes[j] == UInt8(ascii: "/") {
             return nil

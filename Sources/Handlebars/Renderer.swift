@@ -36,8 +36,13 @@ final class RenderState {
             switch node {
             case .text(let s):
                 out += s
-            case .mustache(let call):
-                try evaluate(call, asBlock: nil).appendRendered(to: &out)
+            case .mustache(let call, let escaped):
+                let value = try evaluate(call, asBlock: nil)
+                if escaped && !registry.escaping.isNone {
+                    out += registry.escaping.apply(value.renderedText)
+                } else {
+                    value.appendRendered(to: &out)
+                }
             case .block(let block):
                 try evaluate(block.call, asBlock: block).appendRendered(to: &out)
             case .partial(let name, let context, let hash, let indent, let position, let fallback):

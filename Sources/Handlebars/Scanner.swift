@@ -29,6 +29,8 @@ struct Scanner {
         var rawBody = ""
         /// For standalone partials: the indentation removed before them.
         var indent = ""
+        /// `{{{x}}}` or `{{&x}}`: the value is written without escaping.
+        var unescaped = false
     }
 
     enum Token {
@@ -120,25 +122,33 @@ struct Scanner {
     /// Reads one tag starting at `{{`; returns it and the offset after it.
     func scanTag(at start: Int) throws(TemplateError) -> (Tag, Int) {
         if starts("{{{{", at: start) { return try scanRawBlock(at: start) }
-        let triple = starts("{{{", at: start)
-        var i = start + (triple ? 3 : 2)
+        var i = start + 2
         var tag = Tag(kind: .mustache, content: [], contentOffset: i, offset: start)
         // handlebars-rust allows spaces around `~` and the sigil.
         func skipSpaces() { while i < source.count, isSpace(source[i]) { i += 1 } }
         skipSpaces()
-        if !triple, i < source.count, source[i] == UInt8(ascii: "~") {
+        if i < source.count, source[i] == UInt8(ascii: "~") {
             tag.stripLeft = true
             i += 1
             skipSpaces()
-        } else if triple, i < source.count, source[i] == UInt8(ascii: "~") {
-            tag.stripLeft = true
+        }
+        // `{{{x}}}`, `{{{~x~}}}` and `{{~{x}~}}`: an unescaped value, closed
+        // by `}`, an optional `~`, then `}}`.
+        let braced = i < source.count && source[i] == UInt8(ascii: "{")
+        if braced {
+            tag.unescaped = true
             i += 1
+            skipSpaces()
+            if !tag.stripLeft, i < source.count, source[i] == UInt8(ascii: "~") {
+                tag.stripLeft = true
+                i += 1
+            }
         }
         // Comments end at `--}}` (long form) or `}}` and may contain anything else.
-        if !triple, i < source.count, source[i] == UInt8(ascii: "!") {
+        if !braced, i < source.count, source[i] == UInt8(ascii: "!") {
             if tag.stripLeft {
-                // handlebars-rust's grammar has no `{{~!`: reject it as Habitat would.
-                throw error("'~' cannot be used on a comment ({{~! …}}) in Habitat's engine", at: start)
+                // handlebars-rust's grammar has no `{{~!`: reject it as it does.
+                throw error("'~' cannot be used on a comment ({{~! …}}): handlebars-rust's grammar has no such tag", at: start)
             }
             tag.kind = .comment
             let long = starts("!--", at: i)
@@ -158,7 +168,7 @@ struct Scanner {
             }
         }
         var sigil: UInt8?
-        if !triple, i < source.count, "#/^>&".utf8.contains(source[i]) {
+        if !braced, i < source.count, "#/^>&".utf8.contains(source[i]) {
             sigil = source[i]
             i += 1
             if sigil == UInt8(ascii: "#"), i < source.count, source[i] == UInt8(ascii: ">") {
@@ -170,12 +180,13 @@ struct Scanner {
                 tag.kind = .inlineOpen
             }
         }
-        // Find the closing `}}` (or `}}}`), skipping quoted strings.
-        let closer = triple ? "}}}" : "}}"
+        // Find the closing `}}` (or `}` … `}}`), skipping quoted strings.
         var j = i
         var quote: UInt8?
+        var after = 0
+        var tildeAfterBrace = false
         while true {
-            guard j < source.count else { throw error("unclosed tag: expected '\(closer)'", at: start) }
+            guard j < source.count else { throw error("unclosed tag: expected '\(braced ? "}}}" : "}}")'", at: start) }
             let b = source[j]
             if let q = quote {
                 if b == UInt8(ascii: "\\") { j += 2; continue }
@@ -184,7 +195,16 @@ struct Scanner {
                 continue
             }
             if b == UInt8(ascii: "\"") || b == UInt8(ascii: "'") { quote = b; j += 1; continue }
-            if starts(closer, at: j) { break }
+            if braced {
+                if b == UInt8(ascii: "}"), let (end, tilde) = closeAfterBrace(j + 1) {
+                    after = end
+                    tildeAfterBrace = tilde
+                    break
+                }
+            } else if starts("}}", at: j) {
+                after = j + 2
+                break
+            }
             j += 1
         }
         var contentEnd = j
@@ -196,18 +216,20 @@ struct Scanner {
         var contentStart = i
         while contentStart < contentEnd, isSpace(source[contentStart]) { contentStart += 1 }
         while contentEnd > contentStart, isSpace(source[contentEnd - 1]) { contentEnd -= 1 }
+        if tildeAfterBrace { tag.stripRight = true }
         tag.content = Array(source[contentStart..<contentEnd])
         tag.contentOffset = contentStart
-        let after = j + closer.utf8.count
         if tag.kind == .inlineOpen || tag.kind == .partialBlockOpen { return (tag, after) }
         switch sigil {
         case UInt8(ascii: "#")?: tag.kind = .blockOpen
         case UInt8(ascii: "^")?: tag.kind = tag.content.isEmpty ? .elseTag : .inverseOpen
         case UInt8(ascii: "/")?: tag.kind = .close
         case UInt8(ascii: ">")?: tag.kind = .partial
-        case UInt8(ascii: "&")?: tag.kind = .mustache
+        case UInt8(ascii: "&")?:
+            tag.kind = .mustache
+            tag.unescaped = true
         default:
-            if tag.content == Array("else".utf8) || (tag.content.starts(with: Array("else".utf8))
+            if !braced, tag.content == Array("else".utf8) || (tag.content.starts(with: Array("else".utf8))
                 && tag.content.count > 4 && isSpace(tag.content[4])) {
                 tag.kind = .elseTag
                 // Skip by index: removeFirst on an array is linear, and a
@@ -222,6 +244,21 @@ struct Scanner {
             throw error("empty tag", at: start)
         }
         return (tag, after)
+    }
+
+    /// After the `}` of a braced tag: optional spaces, an optional `~`,
+    /// optional spaces and `}}`. Returns the offset after `}}` and whether
+    /// there was a `~`, or nil when the tag does not close here.
+    func closeAfterBrace(_ start: Int) -> (Int, Bool)? {
+        var k = start
+        while k < source.count, isSpace(source[k]) { k += 1 }
+        var tilde = false
+        if k < source.count, source[k] == UInt8(ascii: "~") {
+            tilde = true
+            k += 1
+            while k < source.count, isSpace(source[k]) { k += 1 }
+        }
+        return starts("}}", at: k) ? (k + 2, tilde) : nil
     }
 
     func scanRawBlock(at start: Int) throws(TemplateError) -> (Tag, Int) {

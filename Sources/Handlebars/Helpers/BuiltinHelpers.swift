@@ -1,4 +1,4 @@
-/// Registers the built-ins of Habitat's engine (handlebars-rust 6).
+/// Registers handlebars-rust 6's built-in helpers.
 enum BuiltinHelpers {
     static func register(into h: inout Handlebars) {
         h.registerHelper("if", conditional(negate: false))
