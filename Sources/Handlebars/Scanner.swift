@@ -69,19 +69,14 @@ struct Scanner {
         return TemplateError(message: message, line: p.line, column: p.column)
     }
 
+    /// Whether `text` is at byte offset `k`.
     func starts(_ text: String, at k: Int) -> Bool {
-        let t = Array(text.utf8)
-        return k + t.count <= source.count && source[k..<k + t.count].elementsEqual(t)
+        k <= source.count && source[k...].starts(with: text.utf8)
     }
 
+    /// The first byte offset at or after `k` where `text` occurs.
     func find(_ text: String, from k: Int) -> Int? {
-        let t = Array(text.utf8)
-        var j = k
-        while j + t.count <= source.count {
-            if source[j] == t[0] && source[j..<j + t.count].elementsEqual(t) { return j }
-            j += 1
-        }
-        return nil
+        k <= source.count ? source[k...].firstRange(of: Array(text.utf8))?.lowerBound : nil
     }
 
     // MARK: Splitting
