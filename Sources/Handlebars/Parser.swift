@@ -141,6 +141,10 @@ struct Parser {
         var p = ExpressionParser(scanner: scanner, bytes: tag.content, base: tag.contentOffset)
         let call = try p.call(position: scanner.position(tag.offset))
         if p.skipSpaces() { throw p.error("unexpected text in tag") }
+        if tag.ampersand && !call.isBare {
+            // handlebars-rust's grammar: `{{&name}}` holds a name or path only.
+            throw scanner.error("{{&…}} takes a name or path only; write {{{\(call.headName) …}}} to call a helper without escaping", at: tag.contentOffset)
+        }
         return call
     }
 
@@ -159,6 +163,12 @@ struct Parser {
 }
 
 extension Call {
+    /// The head as a helper name: a plain identifier (`if`, `foo`), or nil.
+    var helperName: String? {
+        if case .path(let p) = head { return p.helperName }
+        return nil
+    }
+
     /// The helper or path name as written (`if`, `cfg.port`).
     var headName: String {
         switch head {
@@ -179,6 +189,9 @@ struct ExpressionParser {
     var i = 0
     /// Current subexpression nesting, bounded like block nesting.
     var depth = 0
+    /// Where the first single-quoted string inside an array or object literal
+    /// began (Literals.swift).
+    var singleQuoteAt: Int?
 
     init(scanner: Scanner, bytes: [UInt8], base: Int) {
         self.scanner = scanner
@@ -218,6 +231,7 @@ struct ExpressionParser {
     mutating func call(position: SourcePosition) throws(TemplateError) -> Call {
         skipSpaces()
         guard !atEnd else { throw error("expected an expression") }
+        let headStart = i
         var c = Call(head: try head(), position: position)
         while skipSpaces() {
             if peek() == UInt8(ascii: "a"), peek(1) == UInt8(ascii: "s"), let n = peek(2), isSpace(n) || n == UInt8(ascii: "|") {
@@ -233,12 +247,23 @@ struct ExpressionParser {
                 c.params.append(try param())
             }
         }
+        // handlebars-rust's grammar: arguments follow a helper's name (an
+        // identifier), never a path such as `a.b` or `@index`.
+        if !c.isBare && c.helperName == nil {
+            throw scanner.error("'\(c.headName)' is not a helper name: only a helper's name can take arguments", at: base + headStart)
+        }
         return c
     }
 
     /// A block's call and its `as |a b|` parameters.
     mutating func blockCall(position: SourcePosition) throws(TemplateError) -> (Call, [String]) {
+        skipSpaces()
+        let headStart = i
         let c = try call(position: position)
+        // A block opens with a helper's name, as in handlebars-rust's grammar.
+        guard c.helperName != nil else {
+            throw scanner.error("a block must start with a helper's name, not '\(c.headName)'", at: base + headStart)
+        }
         var names: [String] = []
         if skipSpaces() {
             guard peek() == UInt8(ascii: "a"), peek(1) == UInt8(ascii: "s") else { throw error("unexpected text in tag") }
@@ -305,33 +330,10 @@ struct ExpressionParser {
         }
         if b == UInt8(ascii: "\"") || b == UInt8(ascii: "'") { return .literal(.string(try stringLiteral())) }
         if let number = numberLiteral() { return .literal(number) }
-        for (word, value) in [("true", Value.bool(true)), ("false", .bool(false)), ("null", .null), ("undefined", .null)] {
-            let w = Array(word.utf8)
-            if i + w.count <= bytes.count, bytes[i..<i + w.count].elementsEqual(w),
-               i + w.count == bytes.count || !ExpressionParser.isIdentifierByte(bytes[i + w.count]) && bytes[i + w.count] != UInt8(ascii: ".") && bytes[i + w.count] != UInt8(ascii: "/") {
-                i += w.count
-                return .literal(value)
-            }
-        }
+        if let word = wordLiteral(allowUndefined: true) { return .literal(word) }
+        // `[1, 2]` and `{"k": 1}` are literals; `[key]` stays a path segment.
+        if let compound = try compoundLiteral() { return .literal(compound) }
         return .path(try path())
-    }
-
-    mutating func stringLiteral() throws(TemplateError) -> String {
-        let quote = bytes[i]
-        i += 1
-        var out: [UInt8] = []
-        while true {
-            guard let b = peek() else { throw error("unterminated string literal") }
-            i += 1
-            if b == UInt8(ascii: "\\"), let n = peek(), n == quote {
-                out.append(n)
-                i += 1
-                continue
-            }
-            if b == quote { break }
-            out.append(b)
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 
     mutating func numberLiteral() -> Value? {

@@ -109,7 +109,13 @@ final class RenderState {
     func value(of expr: Expr, at position: SourcePosition) throws(RenderError) -> Value {
         switch expr {
         case .literal(let v): return v
-        case .subexpression(let call): return try evaluate(call, asBlock: nil)
+        case .subexpression(let call):
+            // handlebars-rust calls a helper for every subexpression: `(name)`
+            // with no such helper is an error, never a lookup of `name`.
+            guard let name = call.helperName, let helper = registry.helpers[name] else {
+                throw error("Helper not found \(call.headName)", call.position)
+            }
+            return try invoke(helper, name: name, call: call, block: nil)
         case .path(let path): return try resolve(path, at: position) ?? .null
         }
     }

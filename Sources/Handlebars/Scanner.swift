@@ -31,6 +31,8 @@ struct Scanner {
         var indent = ""
         /// `{{{x}}}` or `{{&x}}`: the value is written without escaping.
         var unescaped = false
+        /// `{{&x}}`.
+        var ampersand = false
     }
 
     enum Token {
@@ -180,6 +182,8 @@ struct Scanner {
         var quote: UInt8?
         var after = 0
         var tildeAfterBrace = false
+        // Braces of object literals (`{{eq x {"a": 1}}}`) do not close the tag.
+        var literalBraces = 0
         while true {
             guard j < source.count else { throw error("unclosed tag: expected '\(braced ? "}}}" : "}}")'", at: start) }
             let b = source[j]
@@ -196,6 +200,10 @@ struct Scanner {
                     tildeAfterBrace = tilde
                     break
                 }
+            } else if b == UInt8(ascii: "{") {
+                literalBraces += 1
+            } else if b == UInt8(ascii: "}") && literalBraces > 0 {
+                literalBraces -= 1
             } else if starts("}}", at: j) {
                 after = j + 2
                 break
@@ -223,6 +231,7 @@ struct Scanner {
         case UInt8(ascii: "&")?:
             tag.kind = .mustache
             tag.unescaped = true
+            tag.ampersand = true
         default:
             if !braced, tag.content == Array("else".utf8) || (tag.content.starts(with: Array("else".utf8))
                 && tag.content.count > 4 && isSpace(tag.content[4])) {

@@ -55,14 +55,40 @@ final class EngineTests: XCTestCase {
         check("[{{12}}][{{true}}][{{false}}]", ["x": 1], "[][][]")
         check("{{#with o}}{{0}}{{/with}}", ["o": ["0": "zero"]], "zero")
         check("{{#each l}}{{1}}{{/each}}", ["l": [["1": "a"], ["1": "b"]]], "ab")
-        check("{{(12)}}", ["12": "sub"], "sub")
+    }
+
+    // MARK: Where a helper's name is required
+
+    func testASubexpressionAlwaysCallsAHelper() throws {
+        // render.rs: a subexpression's name is looked up as a helper only.
+        for source in ["{{(12)}}", "{{#if (x)}}y{{/if}}", "{{len (a.b)}}"] {
+            XCTAssertThrowsError(try render(source, ["12": "v", "x": true, "a": ["b": [1]]]), source) { error in
+                XCTAssertTrue((error as! RenderError).message.hasPrefix("Helper not found"), "\(error)")
+            }
+        }
+        check("{{len (lookup a \"b\")}}", ["a": ["b": [1, 2]]], "2")
+    }
+
+    func testArgumentsAndBlocksNeedAHelperName() {
+        // grammar.pest: `identifier ~ (hash|helper_parameter)+`, and exp_line
+        // (blocks) starts with an identifier; `{{&…}}` holds a name only.
+        let cases = [("{{a.b c}}", "not a helper name", 3), ("{{@index x}}", "not a helper name", 3),
+                     ("{{#a.b}}x{{/a.b}}", "a block must start", 4),
+                     ("{{&len l}}", "{{&…}} takes a name or path only", 4), ("{{x (a.b c)}}", "not a helper name", 6)]
+        for (source, message, column) in cases {
+            XCTAssertThrowsError(try Template(source: source, name: "t"), source) { error in
+                let e = error as! TemplateError
+                XCTAssertTrue(e.message.contains(message), "\(source): \(e.message)")
+                XCTAssertEqual(e.column, column, source)
+            }
+        }
+        check("{{&a.b}}|{{{len l}}}|{{#with a}}{{b}}{{/with}}", ["a": ["b": "<"], "l": [1]], "<|1|&lt;")
     }
 
     func testLiteralsAsArgumentsStayLiterals() {
         let data: Value = ["12": "bar", "true": false]
         check("{{#if true}}y{{else}}n{{/if}}", data, "y")
-        check("{{eq 12 12}} {{lookup this 12}}", data, "true bar")
-        check("{{len (lookup this 12)}}", data, "3")
+        check("{{eq 12 12}} [{{lookup this 12}}] {{lookup this \"12\"}}", data, "true [] bar")
         // `E` exponents are number literals (serde_json reads them as floats).
         check("{{eq 1E3 1000.0}}", [:], "true")
     }
@@ -117,6 +143,58 @@ final class EngineTests: XCTestCase {
             XCTAssertTrue(e.message.contains("}}}"), e.message)
         }
         XCTAssertThrowsError(try Template(source: "{{~{x}", name: "t"))
+    }
+
+    // MARK: Built-in helpers, as handlebars-rust 6.4 defines them
+
+    func testComparisonHelpersWorkAsBlocks() {
+        let data: Value = ["t": true, "f": false]
+        check("{{#eq 1 1}}y{{else}}n{{/eq}}{{#ne 1 1}}y{{else}}n{{/ne}}{{#gt 2 1}}y{{/gt}}{{#lte 2 1}}y{{else}}n{{/lte}}", data, "ynyn")
+        check("{{#not f}}y{{/not}}{{#and t f}}y{{else}}n{{/and}}{{#or t f}}y{{/or}}", data, "yny")
+    }
+
+    func testAndOrWithoutArguments() {
+        check("{{and}}|{{or}}|{{#if (and)}}y{{/if}}", [:], "true|false|y")
+    }
+
+    func testLookupKeys() {
+        let data: Value = ["o": ["0": "zero", "k": "v"], "l": [10, 20]]
+        check("[{{lookup o 0}}][{{lookup o \"k\"}}][{{lookup l 1}}][{{lookup l 1.0}}][{{lookup l -1}}][{{lookup l \"1\"}}]", data,
+              "[][v][20][][][]")
+    }
+
+    func testIncludeZeroMustBeTheBooleanTrue() {
+        let data: Value = ["z": 0]
+        check("{{#if z includeZero=true}}y{{else}}n{{/if}}{{#if z includeZero=1}}y{{else}}n{{/if}}{{#if z includeZero=\"true\"}}y{{else}}n{{/if}}",
+              data, "ynn")
+    }
+
+    func testIfAndUnlessOutsideABlockRenderNothing() {
+        check("[{{if t}}][{{unless t}}]{{#if (if t)}}y{{else}}n{{/if}}", ["t": true], "[][]n")
+    }
+
+    // MARK: Literals
+
+    func testStringLiteralsTakeJSONEscapes() {
+        check("{{len \"a\\nb\"}} {{len \"\\u00e9\"}} {{len \"\\ud83d\\ude00\"}} {{eq 'it\\'s' \"it's\"}} {{eq \"\\/\\t\" \"/\\u0009\"}}", [:],
+              "3 2 4 true true")
+        for source in ["{{len \"a\\xb\"}}", "{{len 'a\\\"'}}", "{{len \"\\ud83d\"}}", "{{len \"abc}}", "{{len \"a\tb\"}}", "{{len 'a\nb'}}"] {
+            XCTAssertThrowsError(try Template(source: source, name: "t"), source)
+        }
+    }
+
+    func testArrayAndObjectLiterals() {
+        let data: Value = ["l": [1, 2], "key": "k", "o": ["k": "v"]]
+        check("{{eq [1, 2] l}} {{len [ ]}} {{len [1,[2,3],{\"a\":null}]}} {{lookup [10, 20] 1}}", data, "true 0 3 20")
+        check("{{eq {\"a\": 1} {\"a\": 1}}}|{{len {\"a\": true, \"b\": [false]}}}|{{#with {\"x\": \"y\"}}}{{x}}{{/with}}", data, "true|2|y")
+        // Not a literal: a path segment in brackets.
+        check("{{lookup o [key]}}|{{#with o}}{{[k]}}{{/with}}", data, "v|v")
+        // The literal's text is read as JSON: single quotes only outside one.
+        for source in ["{{len ['a']}}", "{{len {'a': 1}}}", "{{len [1, {\"b\": ['c']}]}}"] {
+            XCTAssertThrowsError(try Template(source: source, name: "t"), source) { error in
+                XCTAssertTrue((error as! TemplateError).message.contains("double quotes"), "\(error)")
+            }
+        }
     }
 
     // MARK: Helper API
