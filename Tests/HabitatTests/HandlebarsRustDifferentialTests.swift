@@ -1,0 +1,186 @@
+import Foundation
+import XCTest
+import Handlebars
+import Habitat
+
+/// Small templates rendered by roost's engine with Habitat's settings and by
+/// real handlebars-rust 6.4 with the same settings (bench/hbs-rust, built by
+/// bench/hbs-rust/build.sh): the same output, or an error from both. Skips
+/// when that program is not built.
+final class HandlebarsRustDifferentialTests: XCTestCase {
+    static let data = #"""
+{"12":"bar","true":"T","false":"F","null":"N","-1":"neg","1E5":"e","x":"<X>","a":{"b":"<"},"l":[1,2],"t":true,"f":false,"h":"<b>&'`=","o":{"0":"zero","k":"v"},"s":"str","z":0,"key":"k","[key]":1}
+"""#
+
+    /// One template per line (a raw string: backslashes and tabs are the template's).
+    static let cases = #"""
+{{12}}
+{{13}}
+{{true}}|{{false}}|{{null}}
+{{-1}}
+{{1E5}}
+{{1.5}}
+{{#with o}}{{0}}{{/with}}
+{{(12)}}
+{{#if (x)}}y{{/if}}
+{{len (a.b)}}
+{{len (lookup a "b")}}
+{{#each}}x{{/each}}
+{{#if}}x{{/if}}
+{{#unless}}x{{/unless}}
+{{#with}}x{{/with}}
+{{#each}}x{{else}}y{{/each}}
+{{not}}
+{{len}}
+{{#if nope}}y{{else}}n{{/if}}
+{{#each nope}}x{{else}}e{{/each}}
+a  {{~{x}~}}  b
+a  {{~ { x } ~}}  b
+a  {{{~x~}}}  b
+a  {{{x}~}}  b
+a  {{~{x}}}  b
+{{{x}}}}
+a {{{x}}
+{{~{x}
+{{a.b c}}
+{{@index x}}
+{{#a.b}}x{{/a.b}}
+{{#if t}}{{else ../x}}{{/if}}
+{{&len l}}
+{{x (a.b c)}}
+{{&a.b}}|{{{len l}}}
+{{h}}{{{h}}}{{&h}}
+{{"s"}}
+{{'s'}}
+{{#"s"}}x{{/s}}
+{{eq 1E3 1000.0}}
+{{eq 12 12}} {{lookup this 12}}
+{{#if true}}y{{/if}}
+{{{else}}}
+{{&12}}
+{{{12}}}
+{{#12}}x{{/12}}
+{{12 x}}
+{{lookup this "true"}}
+{{#with true}}{{this}}{{/with}}
+{{log}}
+{{and}}
+{{or t}}
+{{eq 1}}
+{{#if t}}A{{else if}}B{{/if}}
+{{ {x} }}
+{{{ x }}}
+{{{{raw}}}}{{x}}{{{{/raw}}}}
+{{[12]}}
+{{this.12}}
+{{./12}}
+{{#each l}}{{@index}}{{/each}}
+{{@root.12}}
+{{#eq 1 1}}y{{else}}n{{/eq}}
+{{#ne 1 1}}y{{else}}n{{/ne}}
+{{#gt 2 1}}y{{else}}n{{/gt}}
+{{#not f}}y{{else}}n{{/not}}
+{{#and t f}}y{{else}}n{{/and}}
+{{#or t f}}y{{else}}n{{/or}}
+{{and}}|{{or}}
+{{#if (and)}}y{{else}}n{{/if}}
+{{lookup this 12}}
+{{lookup l 1}}|{{lookup l 1.0}}|{{lookup l -1}}|{{lookup l "1"}}
+{{lookup o 0}}
+{{#if z includeZero=true}}y{{else}}n{{/if}}
+{{#if z includeZero=1}}y{{else}}n{{/if}}
+{{#if z includeZero="true"}}y{{else}}n{{/if}}
+{{if t}}
+{{unless t}}
+{{#if (if t)}}y{{/if}}
+{{each l}}
+{{with o}}
+{{#len l}}x{{/len}}
+{{eq [5] [5]}}
+{{eq [1, 2] l}}
+{{len [1,2,3]}}
+{{eq {"a": 1} {"a": 1}}}
+{{lookup [10,20] 1}}
+{{len [ ]}}
+{{raw}}
+{{#raw}}{{x}}{{/raw}}
+{{log t}}
+{{#log t}}x{{/log}}
+{{lookup}}
+{{lookup l}}
+{{len s}}
+{{#with o as |p|}}{{p.k}}{{/with}}
+{{#each o as |v k|}}{{k}}={{v}};{{/each}}
+{{#each l as |v i|}}{{i}}={{v}};{{/each}}
+{{#with z}}y{{else}}n{{/with}}
+{{#each s}}y{{else}}n{{/each}}
+{{eq 1E3 1000}}
+{{strJoin l "-"}}
+{{eq "a" 'a'}}
+{{eq 'it\'s' "it's"}}
+{{len "a\"b"}}
+{{len "a\nb"}}
+{{len "\u00e9"}}
+{{lookup o [key]}}|{{#with o}}{{[k]}}{{/with}}
+{{lookup this [key]}}
+{{eq [1, 2] l}} {{len [ ]}} {{len [1,[2,3],{"a":null}]}} {{lookup [10, 20] 1}}
+{{eq {"a": 1} {"a": 1}}}|{{len {'a': true, "b": [false]}}}|{{#with {"x": "y"}}}{{x}}{{/with}}
+{{len "a\nb"}} {{len "\u00e9"}} {{len "\ud83d\ude00"}} {{eq 'it\'s' "it's"}} {{eq "\/\t" "/\u0009"}}
+{{len "a\xb"}}
+{{len 'a\"'}}
+{{len "\ud83d"}}
+{{len "abc}}
+[{{if t}}][{{unless t}}]{{#if (if t)}}y{{else}}n{{/if}}
+{{#eq 1 1}}y{{else}}n{{/eq}}{{#ne 1 1}}y{{else}}n{{/ne}}{{#gt 2 1}}y{{/gt}}{{#lte 2 1}}y{{else}}n{{/lte}}
+{{lookup [1,2] 1}}{{lookup {"a":1} "a"}}
+{{eq [1,2 ] [ 1 , 2]}}
+{{eq {} {}}}
+{{#each [1,2]}}{{this}}{{/each}}
+{{#each {"a":1,"b":2}}}{{@key}}{{this}}{{/each}}
+{{len "a	b"}}
+{{len ['a']}}
+{{len {'a': 1}}}
+"""#
+
+    func testEveryCaseAgreesWithHandlebarsRust() throws {
+        let binary = SharedFixtures.repositoryRoot.appendingPathComponent("bench/hbs-rust/target/release/hbs-rust-bench")
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+            throw XCTSkip("\(binary.path) is not built: run bench/hbs-rust/build.sh to compare with real handlebars-rust")
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hbs-diff-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let dataFile = dir.appendingPathComponent("data.json")
+        try Self.data.write(to: dataFile, atomically: true, encoding: .utf8)
+        let data = try JSONCodec.parse(Self.data)
+        let renderer = HabitatHelpers.makeRenderer()
+        let lines = Self.cases.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+        XCTAssertGreaterThan(lines.count, 100)
+        var differences: [String] = []
+        for (n, source) in lines.enumerated() {
+            let templateFile = dir.appendingPathComponent("t\(n).hbs")
+            try source.write(to: templateFile, atomically: true, encoding: .utf8)
+            let rust = try run(binary, ["render", templateFile.path, dataFile.path])
+            let ours: String?
+            do { ours = try renderer.render(try Template(source: source, name: "t"), data) } catch { ours = nil }
+            if ours != rust {
+                differences.append("\(source): roost \(ours.map { $0.debugDescription } ?? "error"), handlebars-rust \(rust.map { $0.debugDescription } ?? "error")")
+            }
+        }
+        XCTAssertEqual(differences, [], "\(differences.count) of \(lines.count) cases differ")
+    }
+
+    /// The program's output, or nil when it failed (exit 2: parse error, 3: render error).
+    func run(_ binary: URL, _ arguments: [String]) throws -> String? {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let bytes = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return process.terminationStatus == 0 ? String(decoding: bytes, as: UTF8.self) : nil
+    }
+}
