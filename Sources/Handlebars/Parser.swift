@@ -240,10 +240,10 @@ struct ExpressionParser {
                 if look < bytes.count, bytes[look] == UInt8(ascii: "|") { break }
             }
             if peek() == UInt8(ascii: ")") { break }
+            // handlebars-rust takes arguments and key=value pairs in any order.
             if let pair = try hashPair() {
                 c.hash.append(pair)
             } else {
-                guard c.hash.isEmpty else { throw error("positional arguments must come before key=value pairs") }
                 c.params.append(try param())
             }
         }
@@ -278,6 +278,7 @@ struct ExpressionParser {
                 let start = i
                 while let c = peek(), ExpressionParser.isIdentifierByte(c) { i += 1 }
                 guard i > start else { throw error("expected a block parameter name") }
+                guard names.count < 2 else { throw error("a block takes at most two block parameters (as |item index|)") }
                 names.append(String(decoding: bytes[start..<i], as: UTF8.self))
             }
             if skipSpaces() { throw error("unexpected text after the block parameters") }
@@ -421,6 +422,12 @@ struct ExpressionParser {
             }
             first = false
             if !separator() { break }
+        }
+        if p.isRoot && p.segments.isEmpty {
+            // `@root` alone is the data variable `root` in handlebars-rust's
+            // grammar (`@root` must be followed by a segment to mean the root).
+            p.isRoot = false
+            p.segments = ["root"]
         }
         p.original = String(decoding: bytes[start..<i], as: UTF8.self)
         return p

@@ -275,12 +275,37 @@ struct Scanner {
         let c = Array(source[lower..<upper])
         tag.content = c
         let name = String(decoding: c.prefix { !isSpace($0) }, as: UTF8.self)
-        let bodyStart = openEnd + 4
-        guard let close = find("{{{{/" + name + "}}}}", from: bodyStart) else {
+        // handlebars-rust's grammar skips the whitespace between the open
+        // tag and the body, and ends the body at the first `{{{{`, which must
+        // be the close tag (spaces allowed inside it).
+        var bodyStart = openEnd + 4
+        while bodyStart < source.count, isSpace(source[bodyStart]) { bodyStart += 1 }
+        guard let close = find("{{{{", from: bodyStart), let after = rawCloseEnd(at: close, name: Array(name.utf8)) else {
             throw error("unclosed raw block '\(name)': expected '{{{{/\(name)}}}}'", at: start)
         }
         tag.rawBody = String(decoding: source[bodyStart..<close], as: UTF8.self)
-        return (tag, close + 9 + name.utf8.count)
+        return (tag, after)
+    }
+
+    /// The offset after `{{{{/name}}}}` (with optional spaces and `~`) at
+    /// `at`, or nil when no such close tag is there.
+    func rawCloseEnd(at: Int, name: [UInt8]) -> Int? {
+        var k = at + 4
+        func skip() { while k < source.count, isSpace(source[k]) { k += 1 } }
+        func take(_ b: UInt8) -> Bool {
+            guard k < source.count, source[k] == b else { return false }
+            k += 1
+            return true
+        }
+        skip()
+        if take(UInt8(ascii: "~")) { skip() }
+        guard take(UInt8(ascii: "/")) else { return nil }
+        skip()
+        guard k + name.count <= source.count, source[k..<k + name.count].elementsEqual(name) else { return nil }
+        k += name.count
+        skip()
+        if take(UInt8(ascii: "~")) { skip() }
+        return starts("}}}}", at: k) ? k + 4 : nil
     }
 
     // MARK: Whitespace control

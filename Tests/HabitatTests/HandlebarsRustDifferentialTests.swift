@@ -140,6 +140,124 @@ a {{{x}}
 {{len "a	b"}}
 {{len ['a']}}
 {{len {'a': 1}}}
+{{#each l}}{{@key}}{{/each}}
+{{#each o}}{{@index}}{{@key}}{{/each}}
+{{#each l}}{{#each ../l}}{{@../index}}{{/each}}{{/each}}
+{{^}}
+{{#if f}}a{{^}}b{{/if}}
+{{#if f}}a{{else}}b{{/if}}
+{{#if f}}a{{ else }}b{{/if}}
+{{#if f}}a{{~else~}} b{{/if}}
+{{#if f}}a{{else if t}}b{{else}}c{{/if}}
+{{#if f}}a{{else unless t}}b{{else}}c{{/if}}
+{{#if f}}a{{else each l}}{{this}}{{/if}}
+{{#each l}}{{this}}{{else}}e{{/each}}x
+{{#unless f}}u{{/unless}}
+{{ x }}
+{{~ x ~}}
+a {{~x}} b
+{{#if t}} a {{~/if}}
+{{x}}}
+{x{{x}}}
+\{{x}}
+\\{{x}}
+\\\{{x}}
+{{!x}}y
+{{!-- x --}}y
+{{!-- }} --}}y
+{{! {{x}} }}y
+{{x.}}
+{{.x}}
+{{./x}}
+{{this}}
+{{this/x}}
+{{this.x}}
+{{../x}}
+{{@root.x}}
+{{@root}}
+{{a/b}}
+{{a.[b]}}
+{{a.[ b ]}}
+{{l.[0]}}{{l.0}}{{l.[5]}}
+{{l.x}}
+{{s.length}}
+{{o.k.x}}
+{{1}}
+{{#with a}}{{b}}{{../x}}{{/with}}
+{{#with a as |q|}}{{q.b}}{{/with}}
+{{#each l as |v|}}{{v}}{{/each}}
+{{#each l as |v i| }}{{i}}{{/each}}
+{{#each l as | v i |}}{{i}}{{/each}}
+{{#each l as |v,i|}}{{i}}{{/each}}
+{{#each l as |a b c|}}{{a}}{{/each}}
+{{lookup l 0 x=1}}
+{{len l x=1 y="2"}}
+{{len x=1 l}}
+{{len (len l)}}
+{{len(l)}}
+{{ len  l }}
+{{len	l}}
+{{len
+l}}
+{{#if t}}
+x
+{{/if}}
+{{> missing}}
+{{#> missing}}fb{{/missing}}
+{{#*inline "p"}}P{{/inline}}{{> p}}
+{{#*inline "p"}}P{{x}}{{/inline}}{{> p x="Q"}}
+{{#*inline "p"}}{{this}}{{/inline}}{{> p s}}
+{{{{raw}}}} {{x}} {{{{/raw}}}}
+{{{{raw}}}}{{{{/raw}}}}
+{{{{ raw }}}}a{{{{/ raw }}}}
+{{{{raw}}}}a{{{{/raw}}}}b
+{{f}}{{t}}{{z}}
+{{nope.deeper.still}}
+{{#each nope}}x{{/each}}
+{{#with nope}}x{{/with}}
+{{#if l}}y{{/if}}{{#if o}}y{{/if}}
+{{#with s}}{{this}}{{/with}}
+{{#with l}}{{this}}{{/with}}
+{{#each s}}{{this}}{{/each}}
+{{eq t true}}{{eq z 0}}{{eq z 0.0}}{{eq s "str"}}
+{{gt 2 "1"}}{{lt "10" 9}}{{gt "b" "a"}}{{gt t f}}{{gt l 1}}
+{{gte 1 1}}{{lte 1 2}}{{gt 1.5 1}}{{gt -1 -2}}
+{{not 0}}{{not ""}}{{not "0"}}{{not l}}{{not o}}
+{{and 1 "a" l}}{{or 0 "" nope}}
+{{len 5}}{{len t}}{{len nope}}
+{{#each l}}{{@first}}{{@last}}{{/each}}
+{{log "a" "b"}}x
+{{raw x}}
+{{lookup l 5}}{{lookup nope 1}}{{lookup s 0}}
+{{#lookup o "k"}}x{{/lookup}}
+{{0.5}}{{eq 0.5 0.50}}
+{{strJoin l}}
+{{pkgPathFor}}
+{{eachAlive l}}
+{{#each l}}{{#if @first}}F{{/if}}{{/each}}
+{{#each o}}{{#each ../l}}{{@../key}}{{/each}}{{/each}}
+{{x~}}  {{~x}}
+{{#if t~}}   x   {{~/if}}
+  {{#if t}}  
+  {{/if}}  
+{{#if t}}{{/if}}
+{{{x}}} {{&x}}
+{{&x~}}  y
+{{ & x }}
+{{ {x }}}
+{{# if t}}y{{/ if}}
+{{#if t}}y{{/iff}}
+{{else}}
+{{{{raw}}}}a{{{{/raw}}}}{{{{raw}}}}b{{{{/raw}}}}
+{{{{raw}}}}a{{{{x}}}}b{{{{/raw}}}}
+{{{{raw}}}}a{{{{/other}}}}
+{{{{raw}}}}  
+ a {{{{/raw}}}}
+{{{{raw}}}}a{{{{~/raw~}}}}b
+{{{{raw x}}}}a{{{{/raw}}}}
+{{@root.x}}{{#with a}}{{@root.x}}{{/with}}
+{{#each l as |a b|}}{{a}}{{b}}{{/each}}
+{{len l x=1}}|{{lookup x=1 o "k"}}
 """#
 
     func testEveryCaseAgreesWithHandlebarsRust() throws {
@@ -155,7 +273,7 @@ a {{{x}}
         let data = try JSONCodec.parse(Self.data)
         let renderer = HabitatHelpers.makeRenderer()
         let lines = Self.cases.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
-        XCTAssertGreaterThan(lines.count, 100)
+        XCTAssertGreaterThan(lines.count, 200)
         var differences: [String] = []
         for (n, source) in lines.enumerated() {
             let templateFile = dir.appendingPathComponent("t\(n).hbs")

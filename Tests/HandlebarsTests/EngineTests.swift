@@ -197,6 +197,26 @@ final class EngineTests: XCTestCase {
         }
     }
 
+    // MARK: Grammar details
+
+    func testRootAloneIsTheDataVariableRoot() {
+        check("[{{@root}}][{{@root.x}}][{{#with a}}{{@root.x}}{{/with}}]", ["x": 1, "a": ["b": 2]], "[][1][1]")
+    }
+
+    func testAtMostTwoBlockParameters() {
+        XCTAssertThrowsError(try Template(source: "{{#each l as |a b c|}}{{a}}{{/each}}", name: "t"))
+        check("{{#each l as |a b|}}{{b}}{{a}}{{/each}}", ["l": ["x"]], "0x")
+    }
+
+    func testKeyValuePairsAndArgumentsInAnyOrder() {
+        check("{{len x=1 l}}|{{lookup x=1 o \"k\"}}", ["l": [1, 2], "o": ["k": "v"]], "2|v")
+    }
+
+    func testRawBlockBodyStartsAfterWhitespaceAndItsCloseTagTakesSpaces() {
+        check("{{{{raw}}}} \n {{x}} {{{{/raw}}}}|{{{{ raw }}}}a{{{{/ raw }}}}|{{{{raw}}}}b{{{{~/raw~}}}}", ["x": 1], "{{x}} |a|b")
+        XCTAssertThrowsError(try Template(source: "{{{{raw}}}}a{{{{x}}}}b{{{{/raw}}}}", name: "t"))
+    }
+
     // MARK: Helper API
 
     func testHelperParamIsNilOnlyWhenAbsent() throws {
