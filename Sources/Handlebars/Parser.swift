@@ -154,9 +154,8 @@ struct Parser {
         var context: Expr?
         var hash: [(String, Expr)] = []
         while p.skipSpaces() {
-            if let pair = try p.hashPair() { hash.append(pair) } else if context == nil { context = try p.param() } else {
-                throw p.error("a partial takes one context and key=value pairs")
-            }
+            // Only the first argument counts (handlebars-rust ignores the rest).
+            if let pair = try p.hashPair() { hash.append(pair) } else if context == nil { context = try p.param() } else { _ = try p.param() }
         }
         return (name, context, hash)
     }
@@ -395,7 +394,7 @@ struct ExpressionParser {
                 literal = true
             } else if first, peek() == UInt8(ascii: "."),
                       peek(1).map({ !ExpressionParser.isIdentifierByte($0) }) ?? true {
-                // `.` alone, or `./x`: this.
+                // `./x`: this. (`.` alone is not a path in handlebars-rust's grammar.)
                 i += 1
                 p.explicitThis = true
                 first = false
@@ -403,7 +402,7 @@ struct ExpressionParser {
                     i += 1
                     continue
                 }
-                break
+                throw error("'.' alone is not a path here: write this")
             } else {
                 let s = i
                 while let b = peek(), ExpressionParser.isIdentifierByte(b) { i += 1 }
@@ -417,6 +416,9 @@ struct ExpressionParser {
                 p.isRoot = true
             } else if first && !literal && !p.isData && segment == "this" {
                 p.explicitThis = true
+            } else if !p.isData && segment == "this" {
+                // A later `this` (or `[this]`) segment means the value so far,
+                // as handlebars-rust reads paths: `a.this.b` is `a.b`.
             } else {
                 p.segments.append(segment)
             }
@@ -447,7 +449,17 @@ struct ExpressionParser {
     mutating func partialName() throws(TemplateError) -> Expr {
         skipSpaces()
         guard let b = peek() else { throw error("expected a partial name") }
-        if b == UInt8(ascii: "\"") || b == UInt8(ascii: "'") { return .literal(.string(try stringLiteral())) }
+        // handlebars-rust's grammar: no double-quoted partial names, and a
+        // single-quoted one keeps its quotes as part of the name.
+        if b == UInt8(ascii: "\"") { throw error("a partial name cannot be double-quoted: write {{> name}}") }
+        if b == UInt8(ascii: "'") {
+            let s = i
+            i += 1
+            while let c = peek(), c != UInt8(ascii: "'") { i += c == UInt8(ascii: "\\") ? 2 : 1 }
+            guard peek() == UInt8(ascii: "'") else { throw error("unterminated partial name") }
+            i += 1
+            return .literal(.string(String(decoding: bytes[s..<i], as: UTF8.self)))
+        }
         if b == UInt8(ascii: "(") { return try param() }
         let s = i
         while let c = peek(), !isSpace(c) { i += 1 }

@@ -217,6 +217,46 @@ final class EngineTests: XCTestCase {
         XCTAssertThrowsError(try Template(source: "{{{{raw}}}}a{{{{x}}}}b{{{{/raw}}}}", name: "t"))
     }
 
+    func testThisSegmentsAndTheLoneDot() {
+        let data: Value = ["a": ["b": 1], "l": [1, 2]]
+        check("{{a.this.b}}|{{#each l}}{{./this}}{{/each}}|{{this.this.a.b}}|{{a.[this].b}}", data, "1|12|1|1")
+        XCTAssertThrowsError(try Template(source: "{{.}}", name: "t")) { error in
+            XCTAssertTrue((error as! TemplateError).message.contains("write this"), "\(error)")
+        }
+    }
+
+    // MARK: Partials, as handlebars-rust scopes them
+
+    func testInlinePartialsAreDefinedWhereTheyStandInTheCurrentScope() throws {
+        let data: Value = ["t": true, "o": ["k": "v"]]
+        // Not hoisted: a later definition replaces an earlier one from there on.
+        check("{{#*inline \"p\"}}A{{/inline}}{{> p}}{{#*inline \"p\"}}B{{/inline}}{{> p}}", data, "AB")
+        XCTAssertThrowsError(try render("{{> p}}{{#*inline \"p\"}}X{{/inline}}", data))
+        // `if` opens no scope, so its definition outlives it; `with` does.
+        check("{{#if t}}{{#*inline \"p\"}}Q{{/inline}}{{/if}}{{> p}}", data, "Q")
+        XCTAssertThrowsError(try render("{{#with o}}{{#*inline \"p\"}}{{k}}{{/inline}}{{/with}}{{> p}}", data))
+    }
+
+    func testAPartialIsAScopeOfItsOwn() {
+        let data: Value = ["o": ["k": "v"], "l": [1, 2], "s": "str"]
+        check("{{#*inline \"p\"}}[{{../k}}]{{/inline}}{{#with o}}{{> p}}{{/with}}", data, "[v]")
+        // key=value pairs are merged into the context and are block parameters.
+        check("{{#*inline \"p\"}}{{#each ../l}}{{a}}{{/each}}{{/inline}}{{> p a=1}}", data, "11")
+        check("{{#*inline \"p\"}}{{0}}{{1}}|{{k}}{{/inline}}{{> p l a=1}}{{> p o a=1}}", data, "12||v")
+        check("{{#*inline \"p\"}}{{0}}{{1}}{{/inline}}{{> p s a=1}}", data, "st")
+        // Only the first argument counts.
+        check("{{#*inline \"p\"}}{{k}}{{/inline}}{{> p o l}}", data, "v")
+    }
+
+    func testPartialNames() {
+        XCTAssertThrowsError(try Template(source: "{{> \"p\"}}", name: "t"))
+        // A single-quoted name keeps its quotes.
+        XCTAssertThrowsError(try render("{{#*inline \"p\"}}X{{/inline}}{{> 'p'}}", [:])) { error in
+            XCTAssertTrue("\(error)".contains("'p'"), "\(error)")
+        }
+        check("{{#*inline \"a/b.c\"}}X{{/inline}}{{> a/b.c}}", [:], "X")
+    }
+
     // MARK: Helper API
 
     func testHelperParamIsNilOnlyWhenAbsent() throws {
