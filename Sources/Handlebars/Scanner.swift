@@ -29,6 +29,10 @@ struct Scanner {
         var rawBody = ""
         /// For standalone partials: the indentation removed before them.
         var indent = ""
+        /// For raw blocks: the open tag is followed by the end of its line,
+        /// and the close tag preceded by the start of its line.
+        var rawOpenEndsLine = false
+        var rawCloseStartsLine = false
         /// `{{{x}}}` or `{{&x}}`: the value is written without escaping.
         var unescaped = false
         /// `{{&x}}`.
@@ -141,28 +145,18 @@ struct Scanner {
                 i += 1
             }
         }
-        // Comments end at `--}}` (long form) or `}}` and may contain anything else.
+        // Comments, as handlebars-rust's grammar reads them: `{{!--` up to the
+        // first `--}}` anywhere after it, else `{{!` up to the first `}}`. A
+        // `~` in a comment is text (no whitespace control).
         if !braced, i < source.count, source[i] == UInt8(ascii: "!") {
             if tag.stripLeft {
-                // handlebars-rust's grammar has no `{{~!`: reject it as it does.
                 throw error("'~' cannot be used on a comment ({{~! …}}): handlebars-rust's grammar has no such tag", at: start)
             }
+            guard i == start + 2 else { throw error("a comment starts with '{{!', with no space before the '!'", at: start) }
             tag.kind = .comment
-            let long = starts("!--", at: i)
-            var j = i + (long ? 3 : 1)
-            while true {
-                guard let end = find("}}", from: j) else { throw error("unclosed comment", at: start) }
-                var before = end
-                if before > j, source[before - 1] == UInt8(ascii: "~") { before -= 1 }
-                if long {
-                    guard before - 2 >= i + 3, source[before - 1] == UInt8(ascii: "-"), source[before - 2] == UInt8(ascii: "-") else {
-                        j = end + 1
-                        continue
-                    }
-                }
-                tag.stripRight = before < end
-                return (tag, end + 2)
-            }
+            if starts("!--", at: i), let end = find("--}}", from: i + 3) { return (tag, end + 4) }
+            guard let end = find("}}", from: i + 1) else { throw error("unclosed comment", at: start) }
+            return (tag, end + 2)
         }
         var sigil: UInt8?
         if !braced, i < source.count, "#/^>&".utf8.contains(source[i]) {
@@ -279,10 +273,16 @@ struct Scanner {
         // tag and the body, and ends the body at the first `{{{{`, which must
         // be the close tag (spaces allowed inside it).
         var bodyStart = openEnd + 4
+        var k = bodyStart
+        while k < source.count, source[k] == 0x20 || source[k] == 0x09 || source[k] == 0x0D { k += 1 }
+        tag.rawOpenEndsLine = k < source.count && source[k] == 0x0A
         while bodyStart < source.count, isSpace(source[bodyStart]) { bodyStart += 1 }
         guard let close = find("{{{{", from: bodyStart), let after = rawCloseEnd(at: close, name: Array(name.utf8)) else {
             throw error("unclosed raw block '\(name)': expected '{{{{/\(name)}}}}'", at: start)
         }
+        k = close
+        while k > openEnd + 4, source[k - 1] == 0x20 || source[k - 1] == 0x09 { k -= 1 }
+        tag.rawCloseStartsLine = k > openEnd + 4 && source[k - 1] == 0x0A || k == openEnd + 4 && tag.rawOpenEndsLine
         tag.rawBody = String(decoding: source[bodyStart..<close], as: UTF8.self)
         return (tag, after)
     }
@@ -326,44 +326,55 @@ struct Scanner {
         func setValue(_ k: Int, _ v: [UInt8]) {
             if case .text(let o, _) = tokens[k] { tokens[k] = .text(original: o, value: v) }
         }
+        /// Start of template, or text whose last line is blank, before token `k`.
+        func prevOK(_ k: Int) -> Bool {
+            if k == 0 { return true }
+            guard let prev = text(k - 1) else { return false }
+            if let nl = prev.original.lastIndex(of: 0x0A) { return prev.original[(nl + 1)...].allSatisfy(isSpace) }
+            return k - 1 == 0 && prev.original.allSatisfy(isSpace)
+        }
+        /// End of template, or text whose first line is blank, after token `k`.
+        func nextOK(_ k: Int) -> Bool {
+            if k == tokens.count - 1 { return true }
+            guard let next = text(k + 1) else { return false }
+            if let nl = next.original.firstIndex(of: 0x0A) { return next.original[..<nl].allSatisfy { isSpace($0) || $0 == 0x0D } }
+            return k + 1 == tokens.count - 1 && next.original.allSatisfy(isSpace)
+        }
+        /// Removes the indentation before token `k`; returns it.
+        func trimPrev(_ k: Int) -> [UInt8] {
+            guard let prev = text(k - 1) else { return [] }
+            var v = prev.value
+            var end = v.count
+            while end > 0, v[end - 1] == 0x20 || v[end - 1] == 0x09 { end -= 1 }
+            let removed = Array(v[end...])
+            v.removeSubrange(end...)
+            setValue(k - 1, v)
+            return removed
+        }
+        /// Removes the rest of the line (and its newline) after token `k`.
+        func trimNext(_ k: Int) {
+            guard let next = text(k + 1) else { return }
+            var v = next.value[...]
+            while let f = v.first, f == 0x20 || f == 0x09 { v = v.dropFirst() }
+            if v.first == 0x0D, v.dropFirst().first == 0x0A { v = v.dropFirst(2) } else if v.first == 0x0A { v = v.dropFirst() }
+            setValue(k + 1, Array(v))
+        }
         for k in tokens.indices {
             guard case .tag(var tag) = tokens[k] else { continue }
-            if Scanner.canStandAlone(tag.kind) {
-                // Previous: start of template, or text whose last line is blank.
-                var prevOK = false
-                if k == 0 {
-                    prevOK = true
-                } else if let prev = text(k - 1) {
-                    if let nl = prev.original.lastIndex(of: 0x0A) {
-                        prevOK = prev.original[(nl + 1)...].allSatisfy(isSpace)
-                    } else {
-                        prevOK = k - 1 == 0 && prev.original.allSatisfy(isSpace)
-                    }
-                }
-                var nextOK = false
-                if k == tokens.count - 1 {
-                    nextOK = true
-                } else if let next = text(k + 1) {
-                    if let nl = next.original.firstIndex(of: 0x0A) {
-                        nextOK = next.original[..<nl].allSatisfy { isSpace($0) || $0 == 0x0D }
-                    } else {
-                        nextOK = k + 1 == tokens.count - 1 && next.original.allSatisfy(isSpace)
-                    }
-                }
-                if prevOK && nextOK {
-                    if let prev = text(k - 1) {
-                        var v = prev.value
-                        var removed: [UInt8] = []
-                        while let l = v.last, l == 0x20 || l == 0x09 { removed.insert(v.removeLast(), at: 0) }
-                        setValue(k - 1, v)
-                        if tag.kind == .partial { tag.indent = String(decoding: removed, as: UTF8.self) }
-                    }
-                    if let next = text(k + 1) {
-                        var v = next.value[...]
-                        while let f = v.first, f == 0x20 || f == 0x09 { v = v.dropFirst() }
-                        if v.first == 0x0D, v.dropFirst().first == 0x0A { v = v.dropFirst(2) } else if v.first == 0x0A { v = v.dropFirst() }
-                        setValue(k + 1, Array(v))
-                    }
+            if Scanner.canStandAlone(tag.kind), prevOK(k), nextOK(k) {
+                let removed = trimPrev(k)
+                if tag.kind == .partial { tag.indent = String(decoding: removed, as: UTF8.self) }
+                trimNext(k)
+                tokens[k] = .tag(tag)
+            } else if tag.kind == .rawBlock {
+                // A raw block's open and close tags each go with their line
+                // when they stand alone on it, as block tags do.
+                if tag.rawOpenEndsLine && prevOK(k) { _ = trimPrev(k) }
+                if tag.rawCloseStartsLine && nextOK(k) {
+                    var body = Array(tag.rawBody.utf8)
+                    while let l = body.last, l == 0x20 || l == 0x09 { body.removeLast() }
+                    tag.rawBody = String(decoding: body, as: UTF8.self)
+                    trimNext(k)
                     tokens[k] = .tag(tag)
                 }
             }

@@ -225,6 +225,24 @@ final class EngineTests: XCTestCase {
         }
     }
 
+    func testCommentsHaveNoWhitespaceControl() {
+        // grammar.pest: `{{!--` … the first `--}}`, else `{{!` … the first
+        // `}}`; a `~` inside is text. A space before `!` is no comment.
+        check("{{!x~}}  y|{{!-- x --~}}  y", [:], "  y|  y")
+        // The long form runs to the first `--}}`, even a later comment's.
+        check("{{!-- a }} b --}}c|{{!-- x --~}}  y|{{!-- z --}}w", [:], "c|w")
+        check("a\n  {{!x~}}\n  y", [:], "a\n  y")
+        XCTAssertThrowsError(try Template(source: "{{ !x }}", name: "t"))
+        XCTAssertThrowsError(try Template(source: "{{~!x}}", name: "t"))
+    }
+
+    func testRawBlockTagsAloneOnTheirLinesGoWithThem() {
+        check("  {{{{raw}}}}\n{{x}}\n{{{{/raw}}}}\n", [:], "{{x}}\n")
+        check("a\n  {{{{raw}}}}\n  {{x}}\n  {{{{/raw}}}}\nb", [:], "a\n{{x}}\nb")
+        check("a {{{{raw}}}}\n{{x}}\n{{{{/raw}}}} b", [:], "a {{x}}\n b")
+        check("{{{{raw}}}}\r\nx\r\n{{{{/raw}}}}\r\nb", [:], "x\r\nb")
+    }
+
     // MARK: Partials, as handlebars-rust scopes them
 
     func testInlinePartialsAreDefinedWhereTheyStandInTheCurrentScope() throws {
