@@ -54,7 +54,9 @@ final class RobustnessTests: XCTestCase {
             let blocks = String(repeating: "{{#if a}}", count: depth) + "{{x}}" + String(repeating: "{{/if}}", count: depth)
             let subexpressions = "{{not " + String(repeating: "(not ", count: depth) + "a" + String(repeating: ")", count: depth) + "}}"
             let unclosed = String(repeating: "{{#each a}}", count: depth)
-            for source in [blocks, subexpressions, unclosed] {
+            let arrays = "{{len " + String(repeating: "[", count: depth) + "1" + String(repeating: "]", count: depth) + "}}"
+            let objects = "{{len " + String(repeating: "{\"k\": ", count: depth) + "1" + String(repeating: "}", count: depth) + "}}"
+            for source in [blocks, subexpressions, unclosed, arrays, objects] {
                 do {
                     let t = try Template(source: source, name: "deep")
                     let out = try renderer.render(t, data)
