@@ -188,16 +188,16 @@ struct Scanner {
                 continue
             }
             if b == UInt8(ascii: "\"") || b == UInt8(ascii: "'") { quote = b; j += 1; continue }
-            if braced {
+            if b == UInt8(ascii: "{") {
+                literalBraces += 1
+            } else if b == UInt8(ascii: "}") && literalBraces > 0 {
+                literalBraces -= 1
+            } else if braced {
                 if b == UInt8(ascii: "}"), let (end, tilde) = closeAfterBrace(j + 1) {
                     after = end
                     tildeAfterBrace = tilde
                     break
                 }
-            } else if b == UInt8(ascii: "{") {
-                literalBraces += 1
-            } else if b == UInt8(ascii: "}") && literalBraces > 0 {
-                literalBraces -= 1
             } else if starts("}}", at: j) {
                 after = j + 2
                 break
@@ -333,12 +333,14 @@ struct Scanner {
             if let nl = prev.original.lastIndex(of: 0x0A) { return prev.original[(nl + 1)...].allSatisfy(isSpace) }
             return k - 1 == 0 && prev.original.allSatisfy(isSpace)
         }
-        /// End of template, or text whose first line is blank, after token `k`.
+        /// End of template, or text that after spaces and tabs breaks the
+        /// line, after token `k` (handlebars-rust's rule: spaces before the
+        /// end of the template do not count as a line break).
         func nextOK(_ k: Int) -> Bool {
             if k == tokens.count - 1 { return true }
             guard let next = text(k + 1) else { return false }
-            if let nl = next.original.firstIndex(of: 0x0A) { return next.original[..<nl].allSatisfy { isSpace($0) || $0 == 0x0D } }
-            return k + 1 == tokens.count - 1 && next.original.allSatisfy(isSpace)
+            guard let first = next.original.first(where: { $0 != 0x20 && $0 != 0x09 }) else { return false }
+            return first == 0x0A || first == 0x0D
         }
         /// Removes the indentation before token `k`; returns it.
         func trimPrev(_ k: Int) -> [UInt8] {
@@ -359,12 +361,37 @@ struct Scanner {
             if v.first == 0x0D, v.dropFirst().first == 0x0A { v = v.dropFirst(2) } else if v.first == 0x0A { v = v.dropFirst() }
             setValue(k + 1, Array(v))
         }
+        // Walked in order, as handlebars-rust's template compiler does, with
+        // its two pieces of state:
+        // - `omitNext`: the last tag other than a comment had `~` on its
+        //   right, so the next text loses its leading whitespace (comments
+        //   are transparent: `{{x~}} {{!c}} \n y` gives `Xy`), and text of
+        //   whitespace only before a tag is dropped;
+        // - `trimLine`: the last tag that can stand alone did, so the next
+        //   text loses the rest of its first line. Text of whitespace only
+        //   dropped by `omitNext` does not use it up: it then applies to the
+        //   next text (`{{#if t~}}\n{{v}}\nX` loses the newline after `{{v}}`).
+        var omitNext = false
+        var trimLine = false
         for k in tokens.indices {
-            guard case .tag(var tag) = tokens[k] else { continue }
+            guard case .tag(var tag) = tokens[k] else {
+                guard let t = text(k) else { continue }
+                let whitespaceOnly = t.original.allSatisfy(isSpace)
+                if omitNext {
+                    setValue(k, Array(t.value.drop(while: isWhitespace)))
+                    if !whitespaceOnly { trimLine = false }
+                } else if trimLine {
+                    trimNext(k - 1)
+                    trimLine = false
+                }
+                continue
+            }
+            if tag.kind != .comment { omitNext = tag.stripRight }
+            if Scanner.canStandAlone(tag.kind) || tag.kind == .rawBlock { trimLine = false }
             if Scanner.canStandAlone(tag.kind), prevOK(k), nextOK(k) {
                 let removed = trimPrev(k)
                 if tag.kind == .partial { tag.indent = String(decoding: removed, as: UTF8.self) }
-                trimNext(k)
+                trimLine = true
                 tokens[k] = .tag(tag)
             } else if tag.kind == .rawBlock {
                 // A raw block's open and close tags each go with their line
@@ -374,7 +401,7 @@ struct Scanner {
                     var body = Array(tag.rawBody.utf8)
                     while let l = body.last, l == 0x20 || l == 0x09 { body.removeLast() }
                     tag.rawBody = String(decoding: body, as: UTF8.self)
-                    trimNext(k)
+                    trimLine = true
                     tokens[k] = .tag(tag)
                 }
             }
@@ -382,9 +409,6 @@ struct Scanner {
                 var v = prev.value
                 while let l = v.last, isWhitespace(l) { v.removeLast() }
                 setValue(k - 1, v)
-            }
-            if tag.stripRight, let next = text(k + 1) {
-                setValue(k + 1, Array(next.value.drop(while: isWhitespace)))
             }
         }
     }

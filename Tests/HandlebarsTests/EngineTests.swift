@@ -236,6 +236,35 @@ final class EngineTests: XCTestCase {
         XCTAssertThrowsError(try Template(source: "{{~!x}}", name: "t"))
     }
 
+    func testSpacesBeforeTheEndAreNoLineBreak() {
+        // A tag followed by spaces and then the end of the template does not
+        // stand alone (handlebars-rust's starts_with_empty_line).
+        check("{{#with o}}k\n{{/with}}  ", ["o": ["k": 1]], "k\n  ")
+        check("{{#with o}}k\n{{/with}}", ["o": ["k": 1]], "k\n")
+    }
+
+    func testTildeReachesPastComments() {
+        // Comments leave the last tag's `~` in force for the text after them.
+        check("{{x~}} {{!c}}  \n  y|", ["x": "X"], "Xy|")
+        check("{{x~}} a {{!c}} b", ["x": "X"], "Xa b")
+    }
+
+    func testStandaloneTagWithTildeMovesItsLineTrimToTheNextText() {
+        // handlebars-rust: the line removal of `{{#if t~}}` is not used up by
+        // the whitespace its `~` already removed, so it applies after `{{v}}`.
+        check("{{#if t~}}\n{{v}}\n{{/if}}X", ["t": true], "X")
+        check("{{#if t~}} {{v}}\n{{/if}}X", ["t": true], "\nX")
+        check("{{#if t~}}\n{{v}}\n{{#if t}}\nZ{{/if}}{{/if}}X", ["t": true], "ZX")
+    }
+
+    func testWithBindsOnlyASingleBlockParameter() {
+        check("{{#with o as |v i|}}[{{v}}]{{/with}}{{#with o as |v|}}[{{v.k}}]{{/with}}", ["o": ["k": "v"]], "[][v]")
+    }
+
+    func testObjectLiteralInsideTripleStash() {
+        check("{{{len {\"a\":{\"b\":1}}}}}", [:], "1")
+    }
+
     func testRawBlockTagsAloneOnTheirLinesGoWithThem() {
         check("  {{{{raw}}}}\n{{x}}\n{{{{/raw}}}}\n", [:], "{{x}}\n")
         check("a\n  {{{{raw}}}}\n  {{x}}\n  {{{{/raw}}}}\nb", [:], "a\n{{x}}\nb")

@@ -29,10 +29,13 @@ enum BuiltinHelpers {
     }
 
     /// `with`: a new scope on a truthy value (0 is false here), else the inverse.
+    /// Only `as |name|` binds the value (`as |a b|` binds nothing, as in
+    /// handlebars-rust).
     static func with(_ call: HelperCall) throws -> Value {
         let value = try firstParam(call)
         guard value.isTruthy() else { return .string(try call.renderInverse()) }
-        return .string(try call.renderBlock(context: value, data: call.data, blockParams: [value]))
+        let params = call.blockParamNames.count == 1 ? [value] : []
+        return .string(try call.renderBlock(context: value, data: call.data, blockParams: params))
     }
 
     /// `each` over an array (`@index @first @last`, params `as |item index|`)
