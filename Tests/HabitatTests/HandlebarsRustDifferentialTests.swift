@@ -12,7 +12,10 @@ final class HandlebarsRustDifferentialTests: XCTestCase {
 {"12": "bar", "true": "T", "false": "F", "null": "N", "-1": "neg", "1E5": "e", "x": "<X>", "a": {"b": "<"}, "l": [1, 2], "t": true, "f": false, "h": "<b>&'`=", "o": {"0": "zero", "k": "v"}, "s": "str", "z": 0, "key": "k", "[key]": 1, "f1": 1.0, "f2": 0.1, "f3": 1e+21, "f4": 1.5e-07, "f5": -0.0, "f6": 123456789012345678, "f7": 1e+16, "f8": 1e-05, "i": -5, "u": 18446744073709551615, "big": 9223372036854775807, "e": "", "sp": " a ", "nl": "a\nb", "arr": [1.0, [2, [3]], {"k": null}, null, true], "obj": {"a": {"b": {"c": "deep"}}, "x-y": 1, "a.b": 2, "$z": 3, ":c": 4, "é": 5, "1": "one"}, "m": [{"alive": true, "n": "a", "cfg": {"port": 1}}, {"alive": false, "n": "b"}]}
 """#
 
-    /// One template per line (a raw string: backslashes and tabs are the template's).
+    /// One template per line (a raw string: backslashes and tabs are the
+    /// template's). Left out: a partial that includes itself
+    /// (`{{#*inline "p"}}{{> p}}{{/inline}}{{> p}}`), on which handlebars-rust
+    /// overflows its stack and aborts; roost reports an error (RobustnessTests).
     static let cases = #"""
 {{12}}
 {{13}}
@@ -321,7 +324,6 @@ a
 {{#*inline "p"}}X{{/inline}}{{~> p ~}}
 {{#*inline "p"}}X{{/inline}}{{> p x}}
 {{#*inline "p"}}X{{/inline}}{{> p x y}}
-{{#*inline "p"}}{{> p}}{{/inline}}{{> p}}
 {{#*inline}}X{{/inline}}
 {{#*inline p}}X{{/inline}}
 {{#*foo "p"}}X{{/foo}}
@@ -634,45 +636,137 @@ b
 """#
 
     func testEveryCaseAgreesWithHandlebarsRust() throws {
+        let cases = Self.cases.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+            + Self.multilineCases.split(separator: "\n@@@@\n").map(String.init)
+        XCTAssertGreaterThan(cases.count, 400)
+        let differences = try compareWithHandlebarsRust(cases)
+        XCTAssertEqual(differences, [], "\(differences.count) of \(cases.count) cases differ")
+    }
+
+    /// Random templates from a small grammar (tags, literals, built-in
+    /// helpers, blocks with `else` and block parameters, `~`, comments,
+    /// standalone lines, raw blocks, inline partials). Seeded and printed:
+    /// ROOST_DIFF_SEED=… replays a run.
+    func testRandomTemplatesAgreeWithHandlebarsRust() throws {
+        let seed = ProcessInfo.processInfo.environment["ROOST_DIFF_SEED"].flatMap { UInt64($0) } ?? UInt64.random(in: 0...UInt64.max)
+        print("HandlebarsRustDifferentialTests seed: \(seed)")
+        var generator = TemplateGenerator(seed: seed)
+        let cases = (0..<2000).map { _ in generator.template() }
+        let differences = try compareWithHandlebarsRust(cases)
+        XCTAssertEqual(differences, [], "seed \(seed): \(differences.count) of \(cases.count) random templates differ")
+    }
+
+    /// Renders every case with roost (Habitat's settings) and with
+    /// handlebars-rust in one `hbs-rust-bench render-batch` run; returns the
+    /// cases where one rendered something else than the other (an error from
+    /// both counts as agreement).
+    func compareWithHandlebarsRust(_ cases: [String]) throws -> [String] {
         let binary = SharedFixtures.repositoryRoot.appendingPathComponent("bench/hbs-rust/target/release/hbs-rust-bench")
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             throw XCTSkip("\(binary.path) is not built: run bench/hbs-rust/build.sh to compare with real handlebars-rust")
         }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hbs-diff-\(getpid())")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hbs-diff-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let dataFile = dir.appendingPathComponent("data.json")
+        let templatesFile = dir.appendingPathComponent("templates")
         try Self.data.write(to: dataFile, atomically: true, encoding: .utf8)
-        let data = try JSONCodec.parse(Self.data)
-        let renderer = HabitatHelpers.makeRenderer()
-        let lines = Self.cases.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
-            + Self.multilineCases.split(separator: "\n@@@@\n").map(String.init)
-        XCTAssertGreaterThan(lines.count, 400)
-        var differences: [String] = []
-        for (n, source) in lines.enumerated() {
-            let templateFile = dir.appendingPathComponent("t\(n).hbs")
-            try source.write(to: templateFile, atomically: true, encoding: .utf8)
-            let rust = try run(binary, ["render", templateFile.path, dataFile.path])
-            let ours: String?
-            do { ours = try renderer.render(try Template(source: source, name: "t"), data) } catch { ours = nil }
-            if ours != rust {
-                differences.append("\(source): roost \(ours.map { $0.debugDescription } ?? "error"), handlebars-rust \(rust.map { $0.debugDescription } ?? "error")")
-            }
-        }
-        XCTAssertEqual(differences, [], "\(differences.count) of \(lines.count) cases differ")
-    }
+        try cases.map { $0 + "\0" }.joined().write(to: templatesFile, atomically: true, encoding: .utf8)
 
-    /// The program's output, or nil when it failed (exit 2: parse error, 3: render error).
-    func run(_ binary: URL, _ arguments: [String]) throws -> String? {
         let process = Process()
         process.executableURL = binary
-        process.arguments = arguments
+        process.arguments = ["render-batch", dataFile.path, templatesFile.path]
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
         try process.run()
         let bytes = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return process.terminationStatus == 0 ? String(decoding: bytes, as: UTF8.self) : nil
+        XCTAssertEqual(process.terminationStatus, 0)
+        let fields = bytes.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+        guard fields.count >= cases.count * 2 else {
+            XCTFail("handlebars-rust answered \(fields.count / 2) of \(cases.count) cases")
+            return []
+        }
+
+        let data = try JSONCodec.parse(Self.data)
+        let renderer = HabitatHelpers.makeRenderer()
+        var differences: [String] = []
+        for (n, source) in cases.enumerated() {
+            let rust: String? = fields[2 * n] == "ok" ? fields[2 * n + 1] : nil
+            let ours: String?
+            do { ours = try renderer.render(try Template(source: source, name: "t"), data) } catch { ours = nil }
+            if ours != rust {
+                differences.append("\(source.debugDescription): roost \(ours.map { $0.debugDescription } ?? "error"), handlebars-rust \(rust.map { $0.debugDescription } ?? "error")")
+            }
+        }
+        return differences
+    }
+}
+
+/// Small random templates for the differential test (SplitMix64, seeded).
+struct TemplateGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+    mutating func pick(_ items: [String]) -> String { items[below(items.count)] }
+    mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
+
+    static let atoms = ["x", "s", "t", "f", "z", "l", "o", "a.b", "o.k", "l.[0]", "l.1", "12", "@index", "@key", "@first",
+                        "@last", "this", "../s", "@root.s", "obj.a", "arr", "f1", "u", "nope", "[key]", "o.[k]", "../l",
+                        "@../index", "h", "sp", "nl"]
+    static let literals = ["1", "-2", "1.5", "\"q\"", "'r'", "true", "false", "null", "[1,2]", "{\"k\":\"v\"}", "\"a\\nb\""]
+    static let unary = ["not", "len"]
+    static let binary = ["eq", "ne", "gt", "lt", "gte", "lte", "lookup", "and", "or"]
+    static let blocks = ["if", "unless", "each", "with", "eq", "not", "and"]
+
+    mutating func expression(_ depth: Int = 0) -> String {
+        let r = below(100)
+        if r < 50 || depth > 1 { return pick(Self.atoms + Self.literals) }
+        if r < 75 { return "(\(pick(Self.unary)) \(expression(depth + 1)))" }
+        return "(\(pick(Self.binary)) \(expression(depth + 1)) \(expression(depth + 1)))"
+    }
+
+    mutating func body(_ depth: Int) -> String {
+        var out = ""
+        for _ in 0..<below(5) {
+            out += depth < 2 && chance(15) ? tag(depth + 1) : pick(["a", "\n", "  ", "\t", "{{v}}", "{{@index}}", "{{this}}"])
+        }
+        return out
+    }
+
+    mutating func tag(_ depth: Int = 0) -> String {
+        let r = below(100)
+        let left = chance(30) ? "~" : "", right = chance(30) ? "~" : ""
+        if r < 30 {
+            let inside = [pick(Self.atoms), "\(pick(Self.unary)) \(expression())", "\(pick(Self.binary)) \(expression()) \(expression())"][below(3)]
+            return ["{{\(left)\(inside)\(right)}}", "{{{\(left)\(inside)\(right)}}}", "{{\(left)&\(inside)\(right)}}"][below(3)]
+        }
+        if r < 80 {
+            let name = pick(Self.blocks)
+            let param = name == "eq" ? "\(expression()) \(expression())" : expression()
+            let params = pick(["", "", " as |v|", " as |v i|"])
+            let inverse = chance(50) ? "" : pick(["{{else}}", "{{~else~}}", "\n{{else}}\n", "{{else if t}}", "{{^}}", "  {{else}}  \n"]) + body(depth)
+            let closeLeft = chance(30) ? "~" : "", closeRight = chance(30) ? "~" : ""
+            return pick(["", "\n", "  "]) + "{{\(left)#\(name) \(param)\(params)\(right)}}\(body(depth))\(inverse){{\(closeLeft)/\(name)\(closeRight)}}"
+                + pick(["", "\n", "  \n", " "])
+        }
+        if r < 90 {
+            return pick(["{{!c}}", "{{!-- c --}}", "\n{{! c }}\n", "{{{{raw}}}}{{x}}{{{{/raw}}}}",
+                         "\n  {{#*inline \"p\"}}\n{{x}}\n  {{/inline}}\n", "  {{> p}}\n", "{{~!c}}"])
+        }
+        return pick(["\n", "  ", "x", " \n ", "\t\n"])
+    }
+
+    mutating func template() -> String {
+        (0..<(1 + below(4))).map { _ in tag() }.joined()
     }
 }
