@@ -364,7 +364,13 @@ struct ExpressionParser {
         }
         let text = String(decoding: bytes[i..<j], as: UTF8.self)
         i = j
-        if !isFloat, let v = Int64(text) { return .integer(v) }
+        // As serde_json reads it: an integer when it fits in 64 bits (signed,
+        // or unsigned when positive), else a float; `-0` is the float -0.0.
+        let negativeZero = text.hasPrefix("-") && text.utf8.dropFirst().allSatisfy { $0 == UInt8(ascii: "0") }
+        if !isFloat && !negativeZero {
+            if let v = Int64(text) { return .integer(v) }
+            if let v = UInt64(text) { return .unsigned(v) }
+        }
         return Double(text).map(Value.float)
     }
 

@@ -389,8 +389,13 @@ struct Scanner {
             if tag.kind != .comment { omitNext = tag.stripRight }
             if Scanner.canStandAlone(tag.kind) || tag.kind == .rawBlock { trimLine = false }
             if Scanner.canStandAlone(tag.kind), prevOK(k), nextOK(k) {
-                let removed = trimPrev(k)
-                if tag.kind == .partial { tag.indent = String(decoding: removed, as: UTF8.self) }
+                _ = trimPrev(k)
+                if tag.kind == .partial, let prev = text(k - 1) {
+                    // Indented as the source line is, even when a `~` before
+                    // already removed those spaces from the text.
+                    let indent = prev.original.reversed().prefix { $0 == 0x20 || $0 == 0x09 }.reversed()
+                    tag.indent = String(decoding: Array(indent), as: UTF8.self)
+                }
                 trimLine = true
                 tokens[k] = .tag(tag)
             } else if tag.kind == .rawBlock {

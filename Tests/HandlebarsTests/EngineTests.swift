@@ -93,6 +93,13 @@ final class EngineTests: XCTestCase {
         check("{{eq 1E3 1000.0}}", [:], "true")
     }
 
+    func testNumberLiteralsReadAsSerdeJSONReadsThem() {
+        // 64-bit integers (unsigned above Int64.max), `-0` a float, the rest floats.
+        check("{{#each [-0, 18446744073709551615, -9223372036854775809, 1E3]}}{{this}},{{/each}}", [:],
+              "-0.0,18446744073709551615,-9.223372036854776e18,1000.0,")
+        check("{{eq -0 0}}|{{eq -0 0.0}}|{{eq 18446744073709551615 u}}", ["u": .unsigned(UInt64.max)], "false|true|true")
+    }
+
     func testAStringLiteralCannotStartATag() {
         for source in ["{{\"s\"}}", "{{'s'}}", "{{#\"s\"}}x{{/s}}"] {
             XCTAssertThrowsError(try Template(source: source, name: "t"), source) { error in
