@@ -3,10 +3,12 @@ import XCTest
 import Handlebars
 import Habitat
 
-/// Small templates rendered by roost's engine with Habitat's settings and by
-/// real handlebars-rust 6.4 with the same settings (bench/hbs-rust, built by
-/// bench/hbs-rust/build.sh): the same output, or an error from both. Skips
-/// when that program is not built.
+/// Small templates rendered by roost's engine with Habitat's settings,
+/// checked against real handlebars-rust 6.4.3's answers with the same
+/// settings and Habitat's helpers, recorded once into
+/// Fixtures/handlebars-rust-6.4.3.json: the same output, or an error from
+/// both. The fixture is in the repository, so this never skips; see
+/// `recordIfAsked` to record it again from an already built harness.
 final class HandlebarsRustDifferentialTests: XCTestCase {
     static let data = #"""
 {"12": "bar", "true": "T", "false": "F", "null": "N", "-1": "neg", "1E5": "e", "x": "<X>", "a": {"b": "<"}, "l": [1, 2], "t": true, "f": false, "h": "<b>&'`=", "o": {"0": "zero", "k": "v"}, "s": "str", "z": 0, "key": "k", "[key]": 1, "f1": 1.0, "f2": 0.1, "f3": 1e+21, "f4": 1.5e-07, "f5": -0.0, "f6": 123456789012345678, "f7": 1e+16, "f8": 1e-05, "i": -5, "u": 18446744073709551615, "big": 9223372036854775807, "e": "", "sp": " a ", "nl": "a\nb", "arr": [1.0, [2, [3]], {"k": null}, null, true], "obj": {"a": {"b": {"c": "deep"}}, "x-y": 1, "a.b": 2, "$z": 3, ":c": 4, "é": 5, "1": "one"}, "m": [{"alive": true, "n": "a", "cfg": {"port": 1}}, {"alive": false, "n": "b"}]}
@@ -635,49 +637,181 @@ b
 
 """#
 
+    /// The fixture holding real handlebars-rust 6.4.3's answers, beside this
+    /// file (located through #filePath, like SharedFixtures).
+    static let fixtureURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/handlebars-rust-6.4.3.json")
+
+    /// The generated templates recorded in the fixture: these seeds, this
+    /// many each.
+    static let generatedSeeds: [UInt64] = [1, 2, 3]
+    static let generatedPerSeed = 2000
+
+    static var fixedCases: [String] {
+        cases.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+            + multilineCases.split(separator: "\n@@@@\n").map(String.init)
+    }
+
+    static func generatedCases(seed: UInt64) -> [String] {
+        var generator = TemplateGenerator(seed: seed)
+        return (0..<generatedPerSeed).map { _ in generator.template() }
+    }
+
     func testEveryCaseAgreesWithHandlebarsRust() throws {
-        let cases = Self.cases.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
-            + Self.multilineCases.split(separator: "\n@@@@\n").map(String.init)
-        XCTAssertGreaterThan(cases.count, 400)
-        let differences = try compareWithHandlebarsRust(cases)
-        XCTAssertEqual(differences, [], "\(differences.count) of \(cases.count) cases differ")
+        try Self.recordIfAsked()
+        let fixture = try Self.loadFixture()
+        let fixed = Self.fixedCases
+        XCTAssertGreaterThan(fixed.count, 400)
+        let recorded = fixture.cases.filter { $0.kind == "fixed" }
+        try Self.requireSameTemplates(fixed, recorded, "the fixed cases")
+        let differences = compare(recorded, data: fixture.data)
+        XCTAssertEqual(differences, [], "\(differences.count) of \(recorded.count) cases differ from handlebars-rust 6.4.3")
     }
 
     /// Random templates from a small grammar (tags, literals, built-in
     /// helpers, blocks with `else` and block parameters, `~`, comments,
-    /// standalone lines, raw blocks, partials). Three fixed seeds, so that
-    /// the suite is the same on every run; ROOST_DIFF_SEED=… (or `random`)
-    /// explores others.
+    /// standalone lines, raw blocks, partials): 2,000 for each of three
+    /// fixed seeds, whose handlebars-rust answers are in the fixture.
     func testRandomTemplatesAgreeWithHandlebarsRust() throws {
-        var seeds: [UInt64] = [1, 2, 3]
-        if let given = ProcessInfo.processInfo.environment["ROOST_DIFF_SEED"] {
-            seeds = [UInt64(given) ?? UInt64.random(in: 0...UInt64.max)]
-        }
-        for seed in seeds {
-            print("HandlebarsRustDifferentialTests seed: \(seed)")
-            var generator = TemplateGenerator(seed: seed)
-            let cases = (0..<2000).map { _ in generator.template() }
-            let differences = try compareWithHandlebarsRust(cases)
-            XCTAssertEqual(differences, [], "seed \(seed): \(differences.count) of \(cases.count) random templates differ")
+        try Self.recordIfAsked()
+        let fixture = try Self.loadFixture()
+        XCTAssertEqual(fixture.seeds, Self.generatedSeeds)
+        for seed in Self.generatedSeeds {
+            let recorded = fixture.cases.filter { $0.kind == "generated" && $0.seed == seed }
+            try Self.requireSameTemplates(Self.generatedCases(seed: seed), recorded, "the generated templates of seed \(seed)")
+            let differences = compare(recorded, data: fixture.data)
+            XCTAssertEqual(differences, [], "seed \(seed): \(differences.count) of \(recorded.count) random templates differ from handlebars-rust 6.4.3")
         }
     }
 
-    /// Renders every case with roost (Habitat's settings) and with
-    /// handlebars-rust in one `hbs-rust-bench render-batch` run; returns the
-    /// cases where one rendered something else than the other (an error from
-    /// both counts as agreement).
-    func compareWithHandlebarsRust(_ cases: [String]) throws -> [String] {
-        let binary = SharedFixtures.repositoryRoot.appendingPathComponent("bench/hbs-rust/target/release/hbs-rust-bench")
-        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
-            throw XCTSkip("\(binary.path) is not built: run bench/hbs-rust/build.sh to compare with real handlebars-rust")
+    // MARK: - The fixture
+
+    /// `Fixtures/handlebars-rust-6.4.3.json`: the data every case renders
+    /// (as JSON text, so that its large and negative-zero numbers stay
+    /// exact), then each case's template and handlebars-rust's answer: the
+    /// output, or `"error": "parse"` / `"error": "render"`.
+    struct Fixture: Codable {
+        var handlebarsRust: String
+        var data: String
+        var seeds: [UInt64]
+        var cases: [Case]
+    }
+
+    enum FixtureError: Error { case missing, outOfDate, badAnswer }
+
+    struct Case: Codable {
+        var kind: String          // "fixed" or "generated"
+        var seed: UInt64?         // the generator's seed, for a generated one
+        var index: Int            // its place among the fixed cases, or its seed's
+        var template: String
+        var output: String?       // handlebars-rust's output, or nil
+        var error: String?        // "parse" or "render" when it failed
+    }
+
+    static func loadFixture() throws -> Fixture {
+        guard let bytes = FileManager.default.contents(atPath: fixtureURL.path) else {
+            XCTFail("\(fixtureURL.path) is missing: it belongs to the repository")
+            throw FixtureError.missing
         }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hbs-diff-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try decoder.decode(Fixture.self, from: bytes)
+    }
+
+    /// The cases of this file and of the fixture must be the same, in the
+    /// same order: a case added here is checked only once recorded.
+    static func requireSameTemplates(_ templates: [String], _ recorded: [Case], _ what: String) throws {
+        let missing = templates.enumerated().filter { n, t in n >= recorded.count || recorded[n].template != t }
+        guard missing.isEmpty, templates.count == recorded.count else {
+            let first = missing.first.map { "first: #\($0.offset) \($0.element.debugDescription)" } ?? "counts \(templates.count) vs \(recorded.count)"
+            XCTFail("""
+                \(what) are not those recorded in \(fixtureURL.lastPathComponent) (\(first)); \
+                record them again with HBS_RUST_RECORD=/path/to/hbs-rust-bench \
+                swift test --filter HandlebarsRustDifferentialTests
+                """)
+            throw FixtureError.outOfDate
+        }
+    }
+
+    /// Renders every recorded case with roost (Habitat's settings) and
+    /// returns, printed as well, those where roost answers something else
+    /// than handlebars-rust did (an error from both counts as agreement).
+    func compare(_ recorded: [Case], data text: String) -> [String] {
+        guard let data = try? JSONCodec.parse(text) else {
+            XCTFail("the fixture's data does not parse")
+            return []
+        }
+        let renderer = HabitatHelpers.makeRenderer()
+        var differences: [String] = []
+        for c in recorded {
+            let ours: String?
+            do { ours = try renderer.render(try Template(source: c.template, name: "t"), data) } catch { ours = nil }
+            if ours != c.output {
+                let rust = c.output.map { $0.debugDescription } ?? "\(c.error ?? "an") error"
+                let line = "\(c.seed.map { "seed \($0) " } ?? "")\(c.kind) case #\(c.index) \(c.template.debugDescription): roost \(ours.map { $0.debugDescription } ?? "error"), handlebars-rust \(rust)"
+                print("HandlebarsRustDifferentialTests differs: \(line)")
+                differences.append(line)
+            }
+        }
+        return differences
+    }
+
+    // MARK: - Recording (reads an already built harness; builds nothing)
+
+    /// `HBS_RUST_RECORD=/path/to/hbs-rust-bench swift test --filter
+    /// HandlebarsRustDifferentialTests` writes the fixture again from that
+    /// program's `render-batch` answers (each case in a fresh registry with
+    /// Habitat's settings and helpers). Done once per process.
+    nonisolated(unsafe) static var recorded = false
+
+    static func recordIfAsked() throws {
+        guard let path = ProcessInfo.processInfo.environment["HBS_RUST_RECORD"], !recorded else { return }
+        recorded = true
+        var cases = fixedCases.enumerated().map { n, t in Case(kind: "fixed", seed: nil, index: n, template: t) }
+        for seed in generatedSeeds {
+            cases += generatedCases(seed: seed).enumerated().map { n, t in Case(kind: "generated", seed: seed, index: n, template: t) }
+        }
+        let answers = try renderBatch(binary: URL(fileURLWithPath: path), cases.map(\.template))
+        for (n, (status, text)) in answers.enumerated() {
+            cases[n].output = status == "ok" ? text : nil
+            cases[n].error = status == "ok" ? nil : status
+        }
+        let fixture = Fixture(handlebarsRust: "6.4.3", data: data, seeds: generatedSeeds, cases: cases)
+        try write(fixture)
+        print("HandlebarsRustDifferentialTests recorded \(cases.count) cases into \(fixtureURL.path)")
+    }
+
+    /// One case a line, so that a change shows as a small diff.
+    static func write(_ fixture: Fixture) throws {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        func json<T: Encodable>(_ value: T) throws -> String { String(decoding: try encoder.encode(value), as: UTF8.self) }
+        let text = """
+            {
+            "handlebars_rust": \(try json(fixture.handlebarsRust)),
+            "data": \(try json(fixture.data)),
+            "seeds": \(try json(fixture.seeds)),
+            "cases": [
+            \(try fixture.cases.map(json).joined(separator: ",\n"))
+            ]
+            }
+
+            """
+        try FileManager.default.createDirectory(at: fixtureURL.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try text.write(to: fixtureURL, atomically: true, encoding: .utf8)
+    }
+
+    /// `hbs-rust-bench render-batch DATA.json TEMPLATES`: for each template
+    /// (NUL-ended) `ok`, `parse` or `render`, a NUL, the output or error, a NUL.
+    static func renderBatch(binary: URL, _ templates: [String]) throws -> [(String, String)] {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hbs-record-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let dataFile = dir.appendingPathComponent("data.json")
         let templatesFile = dir.appendingPathComponent("templates")
-        try Self.data.write(to: dataFile, atomically: true, encoding: .utf8)
-        try cases.map { $0 + "\0" }.joined().write(to: templatesFile, atomically: true, encoding: .utf8)
+        try data.write(to: dataFile, atomically: true, encoding: .utf8)
+        try templates.map { $0 + "\0" }.joined().write(to: templatesFile, atomically: true, encoding: .utf8)
 
         let process = Process()
         process.executableURL = binary
@@ -688,25 +822,13 @@ b
         try process.run()
         let bytes = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0)
         let fields = bytes.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
-        guard fields.count >= cases.count * 2 else {
-            XCTFail("handlebars-rust answered \(fields.count / 2) of \(cases.count) cases")
-            return []
+        guard process.terminationStatus == 0, fields.count >= templates.count * 2,
+              (0..<templates.count).allSatisfy({ ["ok", "parse", "render"].contains(fields[2 * $0]) }) else {
+            XCTFail("\(binary.path) answered \(fields.count / 2) of \(templates.count) cases (exit \(process.terminationStatus))")
+            throw FixtureError.badAnswer
         }
-
-        let data = try JSONCodec.parse(Self.data)
-        let renderer = HabitatHelpers.makeRenderer()
-        var differences: [String] = []
-        for (n, source) in cases.enumerated() {
-            let rust: String? = fields[2 * n] == "ok" ? fields[2 * n + 1] : nil
-            let ours: String?
-            do { ours = try renderer.render(try Template(source: source, name: "t"), data) } catch { ours = nil }
-            if ours != rust {
-                differences.append("\(source.debugDescription): roost \(ours.map { $0.debugDescription } ?? "error"), handlebars-rust \(rust.map { $0.debugDescription } ?? "error")")
-            }
-        }
-        return differences
+        return (0..<templates.count).map { (fields[2 * $0], fields[2 * $0 + 1]) }
     }
 }
 
