@@ -2,9 +2,10 @@
 # Side-by-side benchmarks (one run, same machine): roost vs tini and dumb-init
 # as a supervisor, roost's own start-up work, roost cert ensure vs openssl, and
 # template rendering vs handlebars.js and handlebars-rust. Needs: hyperfine
-# tini dumb-init openssl node handlebars (Debian packages), a release build and,
-# for handlebars-rust, bench/hbs-rust/build.sh:
-#   swift build -c release && bench/run.sh
+# tini dumb-init openssl node handlebars (Debian packages) and a release build;
+# the handlebars-rust column only when HBS_RUST_BENCH names an already built
+# harness (not in this repository, see BENCHMARKS.md):
+#   swift build -c release && [HBS_RUST_BENCH=/path/to/hbs-rust-bench] bench/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOST=${ROOST:-$PWD/.build/release/roost}
@@ -87,15 +88,16 @@ hyperfine -N --warmup 3 --runs 30 \
 hyperfine -N --warmup 5 --runs 100 "$ROOST cert ensure --cert $work/c.pem --key $work/k.pem" 2>/dev/null | grep -E "Time|Benchmark" | head -3
 
 echo; echo "## template rendering, whole core-plans corpus, parsed once, 400 rounds; 5 runs, interleaved"
-# roost, handlebars.js and handlebars-rust (bench/hbs-rust, built offline by
-# bench/hbs-rust/build.sh; left out with a note when it is not built).
+# roost, handlebars.js and, when HBS_RUST_BENCH names an already built
+# handlebars-rust harness (`hbs-rust-bench CORPUS_DIR ROUNDS`), handlebars-rust.
 # A shared VM's speed drifts: alternate the engines and compare medians.
-HBS_RUST=${HBS_RUST:-bench/hbs-rust/target/release/hbs-rust-bench}
-[ -x "$HBS_RUST" ] || echo "handlebars-rust left out: $HBS_RUST is not built (see bench/hbs-rust/build.sh)"
+HBS_RUST=${HBS_RUST_BENCH:-}
+if [ -n "$HBS_RUST" ] && [ ! -x "$HBS_RUST" ]; then echo "HBS_RUST_BENCH=$HBS_RUST is not an executable"; exit 1; fi
+[ -n "$HBS_RUST" ] || echo "handlebars-rust left out: set HBS_RUST_BENCH to an already built harness to include it"
 for i in 1 2 3 4 5; do
   .build/release/roost-bench render ../shared/corpus/core-plans 400
   node bench/hbs-bench.js ../shared/corpus/core-plans 400
-  if [ -x "$HBS_RUST" ]; then "$HBS_RUST" ../shared/corpus/core-plans 400 2>/dev/null; fi
+  if [ -n "$HBS_RUST" ]; then "$HBS_RUST" ../shared/corpus/core-plans 400 2>/dev/null; fi
 done | tee "$work/render.txt"
 python3 - "$work/render.txt" <<'PY'
 import re, statistics, sys
