@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Side-by-side benchmarks (one run, same machine): roost vs tini and dumb-init
 # as a supervisor, roost's own start-up work, roost cert ensure vs openssl, and
-# template rendering vs handlebars.js. Needs: hyperfine tini dumb-init openssl
-# node handlebars (Debian packages) and a release build:
-#   swift build -c release && bench/run.sh
+# template rendering vs handlebars.js and handlebars-rust. Needs: hyperfine
+# tini dumb-init openssl node handlebars (Debian packages) and a release build;
+# the handlebars-rust column only when HBS_RUST_BENCH names an already built
+# harness (not in this repository, see BENCHMARKS.md):
+#   swift build -c release && [HBS_RUST_BENCH=/path/to/hbs-rust-bench] bench/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOST=${ROOST:-$PWD/.build/release/roost}
@@ -86,18 +88,27 @@ hyperfine -N --warmup 3 --runs 30 \
 hyperfine -N --warmup 5 --runs 100 "$ROOST cert ensure --cert $work/c.pem --key $work/k.pem" 2>/dev/null | grep -E "Time|Benchmark" | head -3
 
 echo; echo "## template rendering, whole core-plans corpus, parsed once, 400 rounds; 5 runs, interleaved"
-# A shared VM's speed drifts: alternate the two engines and compare medians.
+# roost, handlebars.js and, when HBS_RUST_BENCH names an already built
+# handlebars-rust harness (`hbs-rust-bench CORPUS_DIR ROUNDS`), handlebars-rust.
+# A shared VM's speed drifts: alternate the engines and compare medians.
+HBS_RUST=${HBS_RUST_BENCH:-}
+if [ -n "$HBS_RUST" ] && [ ! -x "$HBS_RUST" ]; then echo "HBS_RUST_BENCH=$HBS_RUST is not an executable"; exit 1; fi
+[ -n "$HBS_RUST" ] || echo "handlebars-rust left out: set HBS_RUST_BENCH to an already built harness to include it"
 for i in 1 2 3 4 5; do
   .build/release/roost-bench render ../shared/corpus/core-plans 400
   node bench/hbs-bench.js ../shared/corpus/core-plans 400
+  if [ -n "$HBS_RUST" ]; then "$HBS_RUST" ../shared/corpus/core-plans 400 2>/dev/null; fi
 done | tee "$work/render.txt"
 python3 - "$work/render.txt" <<'PY'
 import re, statistics, sys
-rates = {"roost": [], "handlebars.js": []}
+rates = {}
 for line in open(sys.argv[1]):
-    m = re.search(r"(\d+) renders/s", line)
-    if m: rates["roost" if line.startswith("roost") else "handlebars.js"].append(int(m.group(1)))
-r, h = statistics.median(rates["roost"]), statistics.median(rates["handlebars.js"])
-ratios = [a / b for a, b in zip(rates["roost"], rates["handlebars.js"])]
-print(f"median renders/s: roost {r:.0f}, handlebars.js {h:.0f}: roost {r / h:.2f}x (per run {min(ratios):.2f}x to {max(ratios):.2f}x)")
+    m = re.match(r"(.+?)(?: [0-9.]+)?( \(Habitat's call\))?: .* (\d+) renders/s", line)
+    if m: rates.setdefault(m.group(1) + (m.group(2) or ""), []).append(int(m.group(3)))
+r = statistics.median(rates["roost"])
+print(f"median renders/s: roost {r:.0f}")
+for name, values in rates.items():
+    if name == "roost": continue
+    ratios = [a / b for a, b in zip(rates["roost"], values)]
+    print(f"  {name}: {statistics.median(values):.0f}; roost is {r / statistics.median(values):.2f}x (per run {min(ratios):.2f}x to {max(ratios):.2f}x)")
 PY

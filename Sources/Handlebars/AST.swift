@@ -46,8 +46,9 @@ struct Call: Sendable {
 /// One node of a parsed template.
 indirect enum Node: Sendable {
     case text(String)
-    /// `{{expr}}` or `{{{expr}}}` (the same thing: Habitat does not escape).
-    case mustache(Call)
+    /// `{{expr}}` (escaped: the registry's escaping applies) or `{{{expr}}}`
+    /// and `{{&expr}}` (not escaped).
+    case mustache(Call, escaped: Bool)
     /// `{{#name …}}…{{else}}…{{/name}}`.
     case block(Block)
     /// `{{> name context key=value}}`, with the indentation of a standalone

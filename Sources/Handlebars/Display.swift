@@ -1,5 +1,4 @@
-/// How values print and which are true, as handlebars-rust with Habitat's
-/// settings does it (spec 3.2 and 3.3).
+/// How values print and which are true, as handlebars-rust does it.
 extension Value {
     /// `{{x}}` output: strings as they are, numbers as serde_json prints them,
     /// `[a, b]` for arrays, `[object]` for objects, nothing for null.

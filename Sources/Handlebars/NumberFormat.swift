@@ -1,4 +1,4 @@
-/// Number printing as Habitat's serde_json does it.
+/// Number printing as serde_json (handlebars-rust's JSON values) does it.
 public enum NumberFormat {
     /// The shortest text that reads back as `value`, laid out the way the
     /// `ryu` crate (serde_json's float printer) lays it out: `1.0`, `0.5`,

@@ -58,7 +58,7 @@ struct Parser {
                 case .comment:
                     break
                 case .mustache:
-                    append(.mustache(try parseCall(tag)))
+                    append(.mustache(try parseCall(tag), escaped: !tag.unescaped))
                 case .rawBlock:
                     append(.rawBlock(try parseCall(tag), body: tag.rawBody))
                 case .partial:
@@ -74,7 +74,7 @@ struct Parser {
                     open.partial = (name, context, hash, tag.indent)
                     stack.append(open)
                 case .inverseOpen:
-                    throw scanner.error("inverse sections ({{^name}}) are not supported by Habitat's engine; use {{#unless name}}", at: tag.offset)
+                    throw scanner.error("inverse sections ({{^name}}) are not supported (handlebars-rust has none); use {{#unless name}}", at: tag.offset)
                 case .blockOpen:
                     var p = ExpressionParser(scanner: scanner, bytes: tag.content, base: tag.contentOffset)
                     let (call, params) = try p.blockCall(position: scanner.position(tag.offset))
@@ -141,9 +141,9 @@ struct Parser {
         var p = ExpressionParser(scanner: scanner, bytes: tag.content, base: tag.contentOffset)
         let call = try p.call(position: scanner.position(tag.offset))
         if p.skipSpaces() { throw p.error("unexpected text in tag") }
-        if case .literal = call.head, tag.kind == .mustache {
-            // handlebars-rust wants a name or path first ({{"s"}} does not parse).
-            throw scanner.error("expected a name or path, not a literal, at the start of the tag", at: tag.contentOffset)
+        if tag.ampersand && !call.isBare {
+            // handlebars-rust's grammar: `{{&name}}` holds a name or path only.
+            throw scanner.error("{{&…}} takes a name or path only; write {{{\(call.headName) …}}} to call a helper without escaping", at: tag.contentOffset)
         }
         return call
     }
@@ -154,15 +154,20 @@ struct Parser {
         var context: Expr?
         var hash: [(String, Expr)] = []
         while p.skipSpaces() {
-            if let pair = try p.hashPair() { hash.append(pair) } else if context == nil { context = try p.param() } else {
-                throw p.error("a partial takes one context and key=value pairs")
-            }
+            // Only the first argument counts (handlebars-rust ignores the rest).
+            if let pair = try p.hashPair() { hash.append(pair) } else if context == nil { context = try p.param() } else { _ = try p.param() }
         }
         return (name, context, hash)
     }
 }
 
 extension Call {
+    /// The head as a helper name: a plain identifier (`if`, `foo`), or nil.
+    var helperName: String? {
+        if case .path(let p) = head { return p.helperName }
+        return nil
+    }
+
     /// The helper or path name as written (`if`, `cfg.port`).
     var headName: String {
         switch head {
@@ -183,6 +188,9 @@ struct ExpressionParser {
     var i = 0
     /// Current subexpression nesting, bounded like block nesting.
     var depth = 0
+    /// Where the first single-quoted string inside an array or object literal
+    /// began (Literals.swift).
+    var singleQuoteAt: Int?
 
     init(scanner: Scanner, bytes: [UInt8], base: Int) {
         self.scanner = scanner
@@ -222,7 +230,8 @@ struct ExpressionParser {
     mutating func call(position: SourcePosition) throws(TemplateError) -> Call {
         skipSpaces()
         guard !atEnd else { throw error("expected an expression") }
-        var c = Call(head: try param(), position: position)
+        let headStart = i
+        var c = Call(head: try head(), position: position)
         while skipSpaces() {
             if peek() == UInt8(ascii: "a"), peek(1) == UInt8(ascii: "s"), let n = peek(2), isSpace(n) || n == UInt8(ascii: "|") {
                 var look = i + 2
@@ -230,19 +239,30 @@ struct ExpressionParser {
                 if look < bytes.count, bytes[look] == UInt8(ascii: "|") { break }
             }
             if peek() == UInt8(ascii: ")") { break }
+            // handlebars-rust takes arguments and key=value pairs in any order.
             if let pair = try hashPair() {
                 c.hash.append(pair)
             } else {
-                guard c.hash.isEmpty else { throw error("positional arguments must come before key=value pairs") }
                 c.params.append(try param())
             }
+        }
+        // handlebars-rust's grammar: arguments follow a helper's name (an
+        // identifier), never a path such as `a.b` or `@index`.
+        if !c.isBare && c.helperName == nil {
+            throw scanner.error("'\(c.headName)' is not a helper name: only a helper's name can take arguments", at: base + headStart)
         }
         return c
     }
 
     /// A block's call and its `as |a b|` parameters.
     mutating func blockCall(position: SourcePosition) throws(TemplateError) -> (Call, [String]) {
+        skipSpaces()
+        let headStart = i
         let c = try call(position: position)
+        // A block opens with a helper's name, as in handlebars-rust's grammar.
+        guard c.helperName != nil else {
+            throw scanner.error("a block must start with a helper's name, not '\(c.headName)'", at: base + headStart)
+        }
         var names: [String] = []
         if skipSpaces() {
             guard peek() == UInt8(ascii: "a"), peek(1) == UInt8(ascii: "s") else { throw error("unexpected text in tag") }
@@ -257,6 +277,7 @@ struct ExpressionParser {
                 let start = i
                 while let c = peek(), ExpressionParser.isIdentifierByte(c) { i += 1 }
                 guard i > start else { throw error("expected a block parameter name") }
+                guard names.count < 2 else { throw error("a block takes at most two block parameters (as |item index|)") }
                 names.append(String(decoding: bytes[start..<i], as: UTF8.self))
             }
             if skipSpaces() { throw error("unexpected text after the block parameters") }
@@ -278,6 +299,19 @@ struct ExpressionParser {
         return (key, try param())
     }
 
+    /// What a call starts with: a name or path, or a subexpression, never a
+    /// literal. As in handlebars-rust's grammar, a word that would be a
+    /// number, `true`, `false` or `null` as an argument is a path here:
+    /// `{{12}}` looks up the key `12`, `{{true}}` the key `true`.
+    mutating func head() throws(TemplateError) -> Expr {
+        guard let b = peek() else { throw error("expected an expression") }
+        if b == UInt8(ascii: "(") { return try param() }
+        if b == UInt8(ascii: "\"") || b == UInt8(ascii: "'") {
+            throw error("expected a name or path, not a string literal, at the start of the tag")
+        }
+        return .path(try path())
+    }
+
     /// A literal, a subexpression or a path.
     mutating func param() throws(TemplateError) -> Expr {
         guard let b = peek() else { throw error("expected an expression") }
@@ -296,33 +330,10 @@ struct ExpressionParser {
         }
         if b == UInt8(ascii: "\"") || b == UInt8(ascii: "'") { return .literal(.string(try stringLiteral())) }
         if let number = numberLiteral() { return .literal(number) }
-        for (word, value) in [("true", Value.bool(true)), ("false", .bool(false)), ("null", .null), ("undefined", .null)] {
-            let w = Array(word.utf8)
-            if i + w.count <= bytes.count, bytes[i..<i + w.count].elementsEqual(w),
-               i + w.count == bytes.count || !ExpressionParser.isIdentifierByte(bytes[i + w.count]) && bytes[i + w.count] != UInt8(ascii: ".") && bytes[i + w.count] != UInt8(ascii: "/") {
-                i += w.count
-                return .literal(value)
-            }
-        }
+        if let word = wordLiteral(allowUndefined: true) { return .literal(word) }
+        // `[1, 2]` and `{"k": 1}` are literals; `[key]` stays a path segment.
+        if let compound = try compoundLiteral() { return .literal(compound) }
         return .path(try path())
-    }
-
-    mutating func stringLiteral() throws(TemplateError) -> String {
-        let quote = bytes[i]
-        i += 1
-        var out: [UInt8] = []
-        while true {
-            guard let b = peek() else { throw error("unterminated string literal") }
-            i += 1
-            if b == UInt8(ascii: "\\"), let n = peek(), n == quote {
-                out.append(n)
-                i += 1
-                continue
-            }
-            if b == quote { break }
-            out.append(b)
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 
     mutating func numberLiteral() -> Value? {
@@ -337,12 +348,29 @@ struct ExpressionParser {
             j += 1
             while j < bytes.count, bytes[j] >= 0x30 && bytes[j] <= 0x39 { j += 1 }
         }
+        // An exponent, written with a capital `E` only (handlebars-rust's grammar).
+        if j < bytes.count, bytes[j] == UInt8(ascii: "E") {
+            var k = j + 1
+            if k < bytes.count, bytes[k] == UInt8(ascii: "-") { k += 1 }
+            let exponentStart = k
+            while k < bytes.count, bytes[k] >= 0x30 && bytes[k] <= 0x39 { k += 1 }
+            if k > exponentStart {
+                isFloat = true
+                j = k
+            }
+        }
         if j < bytes.count, ExpressionParser.isIdentifierByte(bytes[j]) || bytes[j] == UInt8(ascii: ".") || bytes[j] == UInt8(ascii: "/") {
             return nil
         }
         let text = String(decoding: bytes[i..<j], as: UTF8.self)
         i = j
-        if !isFloat, let v = Int64(text) { return .integer(v) }
+        // As serde_json reads it: an integer when it fits in 64 bits (signed,
+        // or unsigned when positive), else a float; `-0` is the float -0.0.
+        let negativeZero = text.hasPrefix("-") && text.utf8.dropFirst().allSatisfy { $0 == UInt8(ascii: "0") }
+        if !isFloat && !negativeZero {
+            if let v = Int64(text) { return .integer(v) }
+            if let v = UInt64(text) { return .unsigned(v) }
+        }
         return Double(text).map(Value.float)
     }
 
@@ -372,7 +400,7 @@ struct ExpressionParser {
                 literal = true
             } else if first, peek() == UInt8(ascii: "."),
                       peek(1).map({ !ExpressionParser.isIdentifierByte($0) }) ?? true {
-                // `.` alone, or `./x`: this.
+                // `./x`: this. (`.` alone is not a path in handlebars-rust's grammar.)
                 i += 1
                 p.explicitThis = true
                 first = false
@@ -380,7 +408,7 @@ struct ExpressionParser {
                     i += 1
                     continue
                 }
-                break
+                throw error("'.' alone is not a path here: write this")
             } else {
                 let s = i
                 while let b = peek(), ExpressionParser.isIdentifierByte(b) { i += 1 }
@@ -394,11 +422,20 @@ struct ExpressionParser {
                 p.isRoot = true
             } else if first && !literal && !p.isData && segment == "this" {
                 p.explicitThis = true
+            } else if !p.isData && segment == "this" {
+                // A later `this` (or `[this]`) segment means the value so far,
+                // as handlebars-rust reads paths: `a.this.b` is `a.b`.
             } else {
                 p.segments.append(segment)
             }
             first = false
             if !separator() { break }
+        }
+        if p.isRoot && p.segments.isEmpty {
+            // `@root` alone is the data variable `root` in handlebars-rust's
+            // grammar (`@root` must be followed by a segment to mean the root).
+            p.isRoot = false
+            p.segments = ["root"]
         }
         p.original = String(decoding: bytes[start..<i], as: UTF8.self)
         return p
@@ -418,7 +455,17 @@ struct ExpressionParser {
     mutating func partialName() throws(TemplateError) -> Expr {
         skipSpaces()
         guard let b = peek() else { throw error("expected a partial name") }
-        if b == UInt8(ascii: "\"") || b == UInt8(ascii: "'") { return .literal(.string(try stringLiteral())) }
+        // handlebars-rust's grammar: no double-quoted partial names, and a
+        // single-quoted one keeps its quotes as part of the name.
+        if b == UInt8(ascii: "\"") { throw error("a partial name cannot be double-quoted: write {{> name}}") }
+        if b == UInt8(ascii: "'") {
+            let s = i
+            i += 1
+            while let c = peek(), c != UInt8(ascii: "'") { i += c == UInt8(ascii: "\\") ? 2 : 1 }
+            guard peek() == UInt8(ascii: "'") else { throw error("unterminated partial name") }
+            i += 1
+            return .literal(.string(String(decoding: bytes[s..<i], as: UTF8.self)))
+        }
         if b == UInt8(ascii: "(") { return try param() }
         let s = i
         while let c = peek(), !isSpace(c) { i += 1 }

@@ -1,18 +1,19 @@
 /// One render: the scope stack and the registry. Scopes are pushed by blocks
-/// that change the context (`each`, `with`, partials with a context); `if`
-/// and `unless` render in the scope they are in.
+/// that change the context (`each`, `with`) and by every partial; `if` and
+/// `unless` render in the scope they are in (handlebars-rust's block stack).
 final class RenderState {
     struct Frame {
         var this: Value
         /// `@index`, `@key`, `@first`, `@last` of this scope.
         var data: [String: Value]
         var blockParams: [String: Value]
+        /// `{{#*inline}}` partials defined in this scope so far.
+        var partials: [String: [Node]] = [:]
     }
 
     let registry: Handlebars
     let root: Value
     var frames: [Frame]
-    var inlinePartials: [[String: [Node]]] = []
     var partialDepth = 0
 
     init(registry: Handlebars, root: Value) {
@@ -24,27 +25,26 @@ final class RenderState {
     // MARK: Nodes
 
     func render(_ nodes: [Node], into out: inout String) throws(RenderError) {
-        var scoped = false
-        for node in nodes {
-            if case .inlinePartial(let name, let body) = node {
-                if !scoped { inlinePartials.append([:]); scoped = true }
-                inlinePartials[inlinePartials.count - 1][name] = body
-            }
-        }
-        defer { if scoped { inlinePartials.removeLast() } }
         for node in nodes {
             switch node {
             case .text(let s):
                 out += s
-            case .mustache(let call):
-                try evaluate(call, asBlock: nil).appendRendered(to: &out)
+            case .mustache(let call, let escaped):
+                let value = try evaluate(call, asBlock: nil)
+                if escaped && !registry.escaping.isNone {
+                    out += registry.escaping.apply(value.renderedText)
+                } else {
+                    value.appendRendered(to: &out)
+                }
             case .block(let block):
                 try evaluate(block.call, asBlock: block).appendRendered(to: &out)
             case .partial(let name, let context, let hash, let indent, let position, let fallback):
                 try renderPartial(name: name, context: context, hash: hash, indent: indent, position: position,
                                   fallback: fallback, into: &out)
-            case .inlinePartial:
-                break
+            case .inlinePartial(let name, let body):
+                // Defined where it stands, in the current scope, as
+                // handlebars-rust does: usable after it, until the scope ends.
+                frames[frames.count - 1].partials[name] = body
             case .rawBlock(_, let body):
                 out += body
             }
@@ -104,7 +104,13 @@ final class RenderState {
     func value(of expr: Expr, at position: SourcePosition) throws(RenderError) -> Value {
         switch expr {
         case .literal(let v): return v
-        case .subexpression(let call): return try evaluate(call, asBlock: nil)
+        case .subexpression(let call):
+            // handlebars-rust calls a helper for every subexpression: `(name)`
+            // with no such helper is an error, never a lookup of `name`.
+            guard let name = call.helperName, let helper = registry.helpers[name] else {
+                throw error("Helper not found \(call.headName)", call.position)
+            }
+            return try invoke(helper, name: name, call: call, block: nil)
         case .path(let path): return try resolve(path, at: position) ?? .null
         }
     }
@@ -159,8 +165,8 @@ final class RenderState {
             throw error("partial name must be a string", position)
         }
         var body: [Node]?
-        for scope in inlinePartials.reversed() {
-            if let b = scope[partialName] { body = b; break }
+        for frame in frames.reversed() {
+            if let b = frame.partials[partialName] { body = b; break }
         }
         if body == nil { body = registry.partials[partialName]?.nodes }
         guard let nodes = body ?? fallback else { throw error("Partial not found \(partialName)", position) }
@@ -168,21 +174,31 @@ final class RenderState {
         defer { partialDepth -= 1 }
         guard partialDepth < 64 else { throw error("partials nested too deep (recursive partial \(partialName)?)", position) }
 
-        var newContext: Value?
+        // Always a new scope (so `../` inside a partial reaches the scope it
+        // was called from): its context is the argument or the current one,
+        // merged with the key=value pairs, which are also block parameters.
+        var newContext = frames[frames.count - 1].this
         if let context { newContext = try value(of: context, at: position) }
+        var params: [String: Value] = [:]
         if !hash.isEmpty {
-            var base = (newContext ?? frames[frames.count - 1].this).objectValue ?? Object()
-            for (k, v) in hash { base[k] = try value(of: v, at: position) }
-            newContext = .object(base)
+            var merged = Object()
+            switch newContext {
+            case .object(let o): merged = o
+            case .array(let items): for (k, item) in items.enumerated() { merged[String(k)] = item }
+            case .string(let s): for (k, ch) in s.enumerated() { merged[String(k)] = .string(String(ch)) }
+            default: break
+            }
+            for (k, v) in hash {
+                let value = try value(of: v, at: position)
+                merged[k] = value
+                params[k] = value
+            }
+            newContext = .object(merged)
         }
         var text = ""
-        if let newContext {
-            frames.append(Frame(this: newContext, data: frames[frames.count - 1].data, blockParams: [:]))
-            defer { frames.removeLast() }
-            try render(nodes, into: &text)
-        } else {
-            try render(nodes, into: &text)
-        }
+        frames.append(Frame(this: newContext, data: frames[frames.count - 1].data, blockParams: params))
+        defer { frames.removeLast() }
+        try render(nodes, into: &text)
         if indent.isEmpty {
             out += text
         } else {

@@ -16,12 +16,58 @@ public struct Template: Sendable {
 /// the text it rendered as a `.string`.
 public typealias HelperFunction = (HelperCall) throws -> Value
 
-/// The set of helpers and partials templates render with. `Handlebars()`
-/// has the built-ins Habitat's engine has: `if unless each with lookup raw
-/// log eq ne gt gte lt lte and or not len`.
+/// How the value of a `{{expr}}` is escaped before it is written.
+/// `{{{expr}}}`, `{{&expr}}`, block helpers, partials and raw blocks are
+/// never escaped (as in handlebars-rust, where this is the registry's
+/// escape function).
+public enum Escaping: Sendable {
+    /// handlebars' HTML escaping: `&`, `<`, `>`, `"`, `'`, the backtick and
+    /// `=` become entities.
+    case html
+    /// Values are written as they are.
+    case none
+    /// Any other escape function.
+    case custom(@Sendable (String) -> String)
+
+    var isNone: Bool {
+        if case .none = self { return true }
+        return false
+    }
+
+    /// `text` escaped this way.
+    public func apply(_ text: String) -> String {
+        switch self {
+        case .none: return text
+        case .custom(let f): return f(text)
+        case .html:
+            var out = ""
+            out.reserveCapacity(text.utf8.count)
+            for ch in text.unicodeScalars {
+                switch ch {
+                case "&": out += "&amp;"
+                case "<": out += "&lt;"
+                case ">": out += "&gt;"
+                case "\"": out += "&quot;"
+                case "'": out += "&#x27;"
+                case "`": out += "&#x60;"
+                case "=": out += "&#x3D;"
+                default: out.unicodeScalars.append(ch)
+                }
+            }
+            return out
+        }
+    }
+}
+
+/// The set of helpers and partials templates render with, and how values
+/// are escaped. `Handlebars()` has handlebars-rust's built-ins (`if unless
+/// each with lookup raw log eq ne gt gte lt lte and or not len`) and escapes
+/// HTML as handlebars does.
 public struct Handlebars {
     var helpers: [String: HelperFunction] = [:]
     var partials: [String: Template] = [:]
+    /// How `{{expr}}` output is escaped; `.html` unless set otherwise.
+    public var escaping: Escaping = .html
 
     public init() {
         BuiltinHelpers.register(into: &self)
@@ -71,7 +117,14 @@ public struct HelperCall {
     /// The current context (`this`).
     public var context: Value { state.frames[state.frames.count - 1].this }
 
-    public func param(_ index: Int) -> Value? { index < params.count ? params[index] : nil }
+    /// Argument `index`, or nil when the call has fewer arguments (a path
+    /// that finds nothing is an argument: `.null`).
+    public func param(_ index: Int) -> Value? {
+        // Spelled out: `Value` is ExpressibleByNilLiteral, so a bare `nil` in
+        // a conditional expression would become `.null`, not "absent".
+        guard params.indices.contains(index) else { return Optional.none }
+        return params[index]
+    }
 
     /// Renders the block. With `context`, the block runs in a new scope whose
     /// `this` is `context`, with `data` as its `@` variables and `blockParams`

@@ -1,8 +1,8 @@
 /// A JSON-like value that templates navigate.
 ///
-/// Objects keep their keys in insertion order (Habitat's `serde_json` is built
-/// with `preserve_order`, so `#each` and `toJson` follow the source file's
-/// order). Integers and floats are distinct cases because Habitat prints the
+/// Objects keep their keys in insertion order (as serde_json built with
+/// `preserve_order`, so `#each` follows the order of the source data).
+/// Integers and floats are distinct cases because handlebars-rust prints the
 /// float `1.0` as `1.0` and the integer `1` as `1`.
 public enum Value: Sendable, Equatable {
     case null

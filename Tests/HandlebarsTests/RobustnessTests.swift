@@ -1,7 +1,6 @@
 import Foundation
 import XCTest
 import Handlebars
-import Habitat
 
 /// The parser and renderer never crash or hang: mutated corpus templates and
 /// random bytes only ever parse, render, or fail with an error. (`roost-bench fuzz`
@@ -10,7 +9,7 @@ final class RobustnessTests: XCTestCase {
     func testMutatedTemplatesNeverCrash() throws {
         var seeds = ["{{#if a}}x{{else if b}}y{{else}}z{{/if}}", "{{#each l as |v k|}}{{@index}}{{v}}{{/each}}",
                      "{{> p}}{{#*inline \"p\"}}{{../x}}{{/inline}}", "{{{{raw}}}}{{x}}{{{{/raw}}}}", "{{!-- c --}}{{~x~}}",
-                     "{{toJson (lookup cfg \"a\") }}", "a\n  {{#with x}}\n{{this}}\n{{/with}}\n"]
+                     "{{len (lookup cfg \"a\") }}", "a\n  {{#with x}}\n{{this}}\n{{/with}}\n"]
         if let dir = try? SharedFixtures.require("corpus/core-plans") {
             let rows = (try String(contentsOf: dir.appendingPathComponent("manifest.tsv"), encoding: .utf8)).split(separator: "\n").dropFirst()
             for row in rows.prefix(60) {
@@ -19,9 +18,13 @@ final class RobustnessTests: XCTestCase {
             }
         }
         let data: Value = ["a": 1, "l": [1, 2], "x": ["y": "z"], "cfg": ["a": [1]]]
-        let renderer = HabitatHelpers.makeRenderer()
+        let renderer = Handlebars()
         let alphabet = Array("{}#/^>!~&@.[]()|=\"' \nelse as this ../".utf8)
-        var rng = SystemRandomNumberGenerator()
+        // Seeded, and the seed printed, so that a failure can be replayed
+        // (ROOST_FUZZ_SEED=… swift test --filter RobustnessTests).
+        let seed = ProcessInfo.processInfo.environment["ROOST_FUZZ_SEED"].flatMap { UInt64($0) } ?? UInt64.random(in: 0...UInt64.max)
+        print("RobustnessTests seed: \(seed)")
+        var rng = SplitMix64(seed: seed)
         for n in 0..<3000 {
             var bytes = Array(seeds[n % seeds.count].utf8)
             for _ in 0..<Int.random(in: 1...8, using: &rng) {
@@ -40,7 +43,7 @@ final class RobustnessTests: XCTestCase {
     /// Nesting far deeper than any real template: it parses and renders, or
     /// fails with an error, but never overflows the stack.
     func testDeepNestingIsAnErrorOrWorksNeverACrash() throws {
-        let renderer = HabitatHelpers.makeRenderer()
+        let renderer = Handlebars()
         let data: Value = ["a": true, "x": "v"]
         // At the limits (200 blocks, 100 subexpressions) it works; past them it is an error.
         let atLimit = String(repeating: "{{#if a}}", count: 200) + "{{x}}" + String(repeating: "{{/if}}", count: 200)
@@ -51,7 +54,9 @@ final class RobustnessTests: XCTestCase {
             let blocks = String(repeating: "{{#if a}}", count: depth) + "{{x}}" + String(repeating: "{{/if}}", count: depth)
             let subexpressions = "{{not " + String(repeating: "(not ", count: depth) + "a" + String(repeating: ")", count: depth) + "}}"
             let unclosed = String(repeating: "{{#each a}}", count: depth)
-            for source in [blocks, subexpressions, unclosed] {
+            let arrays = "{{len " + String(repeating: "[", count: depth) + "1" + String(repeating: "]", count: depth) + "}}"
+            let objects = "{{len " + String(repeating: "{\"k\": ", count: depth) + "1" + String(repeating: "}", count: depth) + "}}"
+            for source in [blocks, subexpressions, unclosed, arrays, objects] {
                 do {
                     let t = try Template(source: source, name: "deep")
                     let out = try renderer.render(t, data)
@@ -69,8 +74,21 @@ final class RobustnessTests: XCTestCase {
     /// a second; a quadratic scanner would take minutes).
     func testHugePaddingInsideTags() throws {
         let pad = String(repeating: " ", count: 200_000)
-        let renderer = HabitatHelpers.makeRenderer()
+        let renderer = Handlebars()
         let t = try Template(source: "{{#if a}}x{{else" + pad + "}}y{{/if}}{{{{raw" + pad + "}}}}r{{{{/raw}}}}{{" + pad + "a" + pad + "}}", name: "pad")
         XCTAssertEqual(try renderer.render(t, ["a": false]), "yrfalse")
+    }
+}
+
+/// A small seedable generator (SplitMix64) for reproducible fuzzing.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

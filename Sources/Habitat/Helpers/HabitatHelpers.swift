@@ -20,9 +20,11 @@ public struct HabitatHelpers: Sendable {
         self.strictPkgPathFor = strictPkgPathFor
     }
 
-    /// A renderer configured like Habitat's: the built-ins plus these helpers.
+    /// A renderer configured like Habitat's: no HTML escaping (spec 3.1:
+    /// `{{x}}` is `{{{x}}}`), the built-ins plus these helpers.
     public static func makeRenderer(_ settings: HabitatHelpers = HabitatHelpers()) -> Handlebars {
         var h = Handlebars()
+        h.escaping = .none
         h.registerHelper("eachAlive", EachAliveHelper.call)
         h.registerHelper("pkgPathFor", PkgPathForHelper(settings: settings).call)
         h.registerHelper("strConcat", StrConcatHelper.call)

@@ -1,4 +1,4 @@
-/// Registers the built-ins of Habitat's engine (handlebars-rust 6).
+/// Registers handlebars-rust 6's built-in helpers.
 enum BuiltinHelpers {
     static func register(into h: inout Handlebars) {
         h.registerHelper("if", conditional(negate: false))
@@ -17,21 +17,25 @@ enum BuiltinHelpers {
     }
 
     /// `if` / `unless`: only the first argument counts (extra ones are ignored,
-    /// as handlebars-rust ignores them); `includeZero=true` makes 0 true.
+    /// as handlebars-rust ignores them); `includeZero=true` (the boolean, not
+    /// any true value) makes 0 true. Outside a block they render nothing.
     static func conditional(negate: Bool) -> HelperFunction {
         { call in
-            let includeZero = call.hash["includeZero"]?.isTruthy() ?? false
+            let includeZero = call.hash["includeZero"] == .bool(true)
             let truthy = try firstParam(call).isTruthy(includeZero: includeZero)
-            guard call.isBlock else { return .bool(truthy != negate) }
+            guard call.isBlock else { return .null }
             return .string(truthy != negate ? try call.renderBlock() : try call.renderInverse())
         }
     }
 
     /// `with`: a new scope on a truthy value (0 is false here), else the inverse.
+    /// Only `as |name|` binds the value (`as |a b|` binds nothing, as in
+    /// handlebars-rust).
     static func with(_ call: HelperCall) throws -> Value {
         let value = try firstParam(call)
         guard value.isTruthy() else { return .string(try call.renderInverse()) }
-        return .string(try call.renderBlock(context: value, data: call.data, blockParams: [value]))
+        let params = call.blockParamNames.count == 1 ? [value] : []
+        return .string(try call.renderBlock(context: value, data: call.data, blockParams: params))
     }
 
     /// `each` over an array (`@index @first @last`, params `as |item index|`)
@@ -63,13 +67,12 @@ enum BuiltinHelpers {
         return .string(out)
     }
 
-    /// `lookup obj key`: a member of an object, or an element of an array by
-    /// number (a string index into an array finds nothing).
+    /// `lookup obj key`: a member of an object by a string key, or an element
+    /// of an array by a non-negative integer; any other key finds nothing.
     static func lookup(_ call: HelperCall) throws -> Value {
         guard call.params.count >= 2 else { throw RenderError("Param not found for helper \"lookup\"") }
         switch (call.params[0], call.params[1]) {
         case (.object(let o), .string(let k)): return o[k] ?? .null
-        case (.object(let o), let k): return o[k.renderedText] ?? .null
         case (.array(let a), .integer(let i)): return i >= 0 && i < a.count ? a[Int(i)] : .null
         case (.array(let a), .unsigned(let i)): return i < a.count ? a[Int(i)] : .null
         default: return .null

@@ -1,21 +1,17 @@
 /// `eq ne gt gte lt lte and or not len`, as handlebars-rust defines them.
+/// All but `len` also work as blocks: `{{#eq a b}}same{{else}}not{{/eq}}`.
 enum ComparisonHelpers {
     static func register(into h: inout Handlebars) {
-        h.registerHelper("eq") { call in .bool(try pair(call) { $0 == $1 }) }
-        h.registerHelper("ne") { call in .bool(try pair(call) { $0 != $1 }) }
-        h.registerHelper("gt") { call in .bool(try pair(call) { compare($0, $1) == 1 }) }
-        h.registerHelper("gte") { call in .bool(try pair(call) { [0, 1].contains(compare($0, $1)) }) }
-        h.registerHelper("lt") { call in .bool(try pair(call) { compare($0, $1) == -1 }) }
-        h.registerHelper("lte") { call in .bool(try pair(call) { [0, -1].contains(compare($0, $1)) }) }
-        h.registerHelper("and") { call in
-            guard !call.params.isEmpty else { throw RenderError("Param not found for helper \"and\"") }
-            return .bool(call.params.allSatisfy { $0.isTruthy() })
-        }
-        h.registerHelper("or") { call in
-            guard !call.params.isEmpty else { throw RenderError("Param not found for helper \"or\"") }
-            return .bool(call.params.contains { $0.isTruthy() })
-        }
-        h.registerHelper("not") { call in .bool(!(try BuiltinHelpers.firstParam(call)).isTruthy()) }
+        h.registerHelper("eq") { call in try result(call, try pair(call) { $0 == $1 }) }
+        h.registerHelper("ne") { call in try result(call, try pair(call) { $0 != $1 }) }
+        h.registerHelper("gt") { call in try result(call, try pair(call) { compare($0, $1) == 1 }) }
+        h.registerHelper("gte") { call in try result(call, try pair(call) { [0, 1].contains(compare($0, $1)) }) }
+        h.registerHelper("lt") { call in try result(call, try pair(call) { compare($0, $1) == -1 }) }
+        h.registerHelper("lte") { call in try result(call, try pair(call) { [0, -1].contains(compare($0, $1)) }) }
+        // With no arguments, `and` is true and `or` false (all of none, any of none).
+        h.registerHelper("and") { call in try result(call, call.params.allSatisfy { $0.isTruthy() }) }
+        h.registerHelper("or") { call in try result(call, call.params.contains { $0.isTruthy() }) }
+        h.registerHelper("not") { call in try result(call, !(try BuiltinHelpers.firstParam(call)).isTruthy()) }
         h.registerHelper("len") { call in
             switch try BuiltinHelpers.firstParam(call) {
             case .array(let a): return .integer(Int64(a.count))
@@ -24,6 +20,12 @@ enum ComparisonHelpers {
             default: return .integer(0)
             }
         }
+    }
+
+    /// The value, or as a block its body when true and its `{{else}}` when false.
+    static func result(_ call: HelperCall, _ value: Bool) throws -> Value {
+        guard call.isBlock else { return .bool(value) }
+        return .string(value ? try call.renderBlock() : try call.renderInverse())
     }
 
     static func pair(_ call: HelperCall, _ test: (Value, Value) -> Bool) throws -> Bool {

@@ -125,6 +125,44 @@ final class ConformanceTests: XCTestCase {
         check(t, ["l": "s"], nil)
     }
 
+    /// Where roost's engine differed from handlebars-rust (issue 13, item 5),
+    /// checked against handlebars-rust 6's grammar.pest and helpers.
+    func testLiteralWordsAsTheExpressionAreLookups() {
+        // grammar: a mustache holds a `name` (subexpression or path), never a
+        // literal, and digits, `true` and `false` are identifier characters.
+        check("{{12}}", ["12": "bar"], "bar")
+        check("{{12}}", [:], "")
+        check("{{true}}|{{false}}", ["true": "T", "false": "F"], "T|F")
+        check("{{true}}|{{false}}", [:], "|")
+        check("{{#if true}}y{{/if}}{{strConcat 12 true}}", ["12": "x", "true": false], "y12true")
+    }
+
+    func testBlockHelpersWithoutTheirParameterAreRenderErrors() {
+        // helper_if.rs, helper_each.rs, helper_with.rs: `h.param(0)` or
+        // ParamNotFoundForIndex; each_alive.rs alike.
+        for name in ["each", "if", "unless", "with", "eachAlive"] {
+            check("{{#\(name)}}x{{else}}y{{/\(name)}}", ["x": 1], nil)
+        }
+        check("{{toJson}}", [:], nil)
+        check("{{#if cfg.nope}}x{{else}}y{{/if}}", try! cfg(""), "y")
+    }
+
+    func testTripleStashWhitespaceControl() {
+        // grammar: html_expression_triple_bracket takes `~` outside the braces,
+        // the legacy form inside them.
+        let data: Value = ["x": "<X>"]
+        check("a \n{{~{x}~}}\n b", data, "a<X>b")
+        check("a {{~ {x} ~}} b", data, "a<X>b")
+        check("a {{{~x~}}} b", data, "a<X>b")
+        check("a {{{x}~}} b", data, "a <X>b")
+    }
+
+    func testNoEscapingInAnyForm() {                                                        // spec 3.1
+        let data: Value = ["h": "<a href=\"x\">&'`="]
+        check("{{h}}|{{{h}}}|{{&h}}|{{~{h}~}}|{{lookup this \"h\"}}", data,
+              Array(repeating: "<a href=\"x\">&'`=", count: 5).joined(separator: "|"))
+    }
+
     func testParseErrorsNamePosition() {
         XCTAssertThrowsError(try Template(source: "a\n  {{#if x}}\nb\n", name: "t")) { error in
             let e = error as! TemplateError
