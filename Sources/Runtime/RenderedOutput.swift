@@ -84,7 +84,7 @@ public struct RenderedOutput {
         var pending: [PendingFile] = []
         for r in results where r.change != .unchanged {
             let mode: mode_t = r.file.kind == .hook ? 0o755 : 0o640
-            try makeDirectories(parentDirectory(r.path), mode: 0o755)
+            try makeSubdirectories(of: r)
             pending.append(PendingFile(path: r.path, bytes: Array(r.file.content.utf8), mode: mode,
                                        owner: r.file.kind == .hook ? nil : owner))
         }
@@ -98,6 +98,30 @@ public struct RenderedOutput {
     static func parentDirectory(_ path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    /// Makes the folders between a destination root (`config/`, which the
+    /// service user owns) and the file, without following a link: a folder
+    /// the service user replaced by a symlink (to /etc, say) is an error,
+    /// never a way to make roost write elsewhere.
+    static func makeSubdirectories(of result: Result) throws(HabitatError) {
+        let components = result.file.path.split(separator: "/").dropLast()
+        var directory = String(result.path.dropLast(result.file.path.utf8.count + 1))
+        try makeDirectories(directory, mode: 0o755)
+        for component in components {
+            directory += "/" + component
+            var st = stat()
+            if lstat(directory, &st) == 0 {
+                guard (st.st_mode & S_IFMT) == S_IFDIR else {
+                    throw HabitatError(.cannotWrite, source: directory,
+                                       "is \(SafeFile.kindName(st.st_mode)), not a directory: roost does not write through it")
+                }
+                continue
+            }
+            if mkdir(directory, 0o755) != 0 && errno != EEXIST {
+                throw HabitatError(.cannotWrite, source: directory, "cannot create directory: \(String(cString: strerror(errno)))")
+            }
+        }
     }
 
     /// `mkdir -p`, naming the directory that could not be made.
