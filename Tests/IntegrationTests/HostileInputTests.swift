@@ -55,21 +55,20 @@ final class HostileInputTests: XCTestCase {
         let pem = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nBKcwggSjAgEAAoIBAQDx4pem4secret\n-----END PRIVATE KEY-----\n"
         let keyFile = dir.appendingPathComponent("tls.key")
         try write(pem, to: keyFile)
-        let pkg = try TestPackage(in: dir, defaultTOML: "password = \"first-old-pass\"\nuser = \"me\"\n[tls]\nkey = \"\"\n",
-                                  config: ["app.conf": "password = \"{{cfg.password}}\"\n",
-                                           "dump.json": "{{toJson cfg}}\n",
-                                           "key.pem": "{{cfg.tls.key}}\n"])
-        let env = ["HAB_DEMO__tls__key_FILE": keyFile.path]
-        XCTAssertEqual(try render(pkg, environment: env).status, 0)
-        // The password changes: the old one is on disk, the new one in the config.
+        let pkg = try TestPackage(in: dir, defaultTOML: "password = \"first-old-pass\"\nuser = \"me\"\n[tls]\nkey = \"none\"\n",
+                                  config: ["app.conf": "user = {{cfg.user}}\npassword = \"{{cfg.password}}\"\n{{cfg.tls.key}}\n",
+                                           "tls.json": "{{toJson cfg.tls}}\n"])
+        XCTAssertEqual(try render(pkg).status, 0)
+        // Now the password changes (the old one is on disk) and a PEM key
+        // arrives through a _FILE variable: both files change.
         try write("password = \"second-new-pass\"\nuser = \"you\"\n", to: userTOML)
-        let r = try render(pkg, ["--diff"], environment: env)
+        let r = try render(pkg, ["--diff"], environment: ["HAB_DEMO__tls__key_FILE": keyFile.path])
         XCTAssertEqual(r.status, 0, r.stderr)
         for secret in ["first-old-pass", "second-new-pass", "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC", "BKcwggSjAgEAAoIBAQDx4pem4secret"] {
             XCTAssertFalse(r.stdout.contains(secret), "'\(secret)' is in the diff:\n\(r.stdout)")
         }
-        XCTAssertTrue(r.stdout.contains("+password = \"<redacted>\""), r.stdout)
-        XCTAssertTrue(r.stdout.contains("you"), "non-secret changes still show:\n\(r.stdout)")
+        XCTAssertTrue(r.stdout.contains("+user = you"), "non-secret changes still show:\n\(r.stdout)")
+        XCTAssertTrue(r.stdout.contains("tls.json"), r.stdout)
     }
 
     // MARK: files that are not what they seem (item 2, smaller ones)
@@ -104,6 +103,19 @@ final class HostileInputTests: XCTestCase {
         XCTAssertEqual(try String(contentsOf: config.appendingPathComponent("b.conf"), encoding: .utf8), "b=1\n")
         let attributes = try FileManager.default.attributesOfItem(atPath: config.appendingPathComponent("b.conf").path)
         XCTAssertEqual(attributes[.type] as? FileAttributeType, .typeRegular, "the symlink was replaced, not followed")
+    }
+
+    func testSymlinkedSubdirectoryInConfigIsNotWrittenThrough() throws {
+        let pkg = try TestPackage(in: dir, defaultTOML: "n = 1\n", config: ["sub/a.conf": "a={{cfg.n}}\n"])
+        let outside = dir.appendingPathComponent("outside")
+        try FileManager.default.createDirectory(at: outside, withIntermediateDirectories: true)
+        let config = dir.appendingPathComponent("svc/demo/config")
+        try FileManager.default.createDirectory(at: config, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: config.appendingPathComponent("sub").path, withDestinationPath: outside.path)
+        let r = try render(pkg)
+        XCTAssertEqual(r.status, 73, r.stderr)
+        XCTAssertTrue(r.stderr.contains("config/sub: is a symbolic link, not a directory"), r.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: outside.path), [], "nothing written through the link")
     }
 
     func testSymlinkLoopsInConfigAreWalkedOnce() throws {
