@@ -84,6 +84,24 @@ public final class ConsoleOutput {
         }
     }
 
+    /// At exit: flushes what is pending while the reader takes it, for at
+    /// most `milliseconds` in all (a slow log reader still gets the last
+    /// lines; a stalled one cannot hold the container's exit).
+    public func drain(milliseconds: Int32) {
+        var clock = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &clock)
+        let deadline = Int64(clock.tv_sec) * 1000 + Int64(clock.tv_nsec) / 1_000_000 + Int64(milliseconds)
+        while hasPending {
+            flush()
+            guard hasPending else { return }
+            clock_gettime(CLOCK_MONOTONIC, &clock)
+            let left = deadline - (Int64(clock.tv_sec) * 1000 + Int64(clock.tv_nsec) / 1_000_000)
+            guard left > 0 else { return }
+            var fds = [pollfd(fd: pollDescriptor, events: Int16(POLLOUT), revents: 0)]
+            if poll(&fds, 1, Int32(left)) <= 0 { return }
+        }
+    }
+
     /// Keeps `bytes` for later, or drops (and counts) its lines when the
     /// buffer is full. The rest of a line already partly written is always
     /// kept, so the stream never holds half a line followed by another.

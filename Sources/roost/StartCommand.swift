@@ -117,9 +117,9 @@ func runLifecycle(_ options: RunOptions) -> Never {
         fail(error)
     }
     let code = runner.run()
-    // One last non-blocking try at output still queued for a slow reader.
-    ConsoleOutput.standardOutput.flush()
-    ConsoleOutput.standardError.flush()
+    // Output still queued for a slow reader gets a short, bounded chance.
+    ConsoleOutput.standardOutput.drain(milliseconds: 1000)
+    ConsoleOutput.standardError.drain(milliseconds: 1000)
     exit(code)
 }
 
