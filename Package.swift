@@ -25,10 +25,14 @@ let package = Package(
         .target(name: "Handlebars"),
         // TOML 1.1 decoder (1.0 on request) that keeps source key order: standard library only.
         .target(name: "TOML"),
+        // Safe reads (no blocking, no following, capped) and atomic writes of
+        // files in directories others can write to: standard library only.
+        .target(name: "SafeFiles"),
         // Package model, config layering, render context, Habitat's helpers.
-        .target(name: "Habitat", dependencies: ["Handlebars", "TOML"]),
-        // Key + self-signed certificate, atomic writes, file lock.
+        .target(name: "Habitat", dependencies: ["Handlebars", "TOML", "SafeFiles"]),
+        // Key + self-signed certificate, file lock.
         .target(name: "Certificates", dependencies: [
+            "SafeFiles",
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -37,9 +41,9 @@ let package = Package(
         // Spawn, signals, the one reaper, hooks, restart policy, health loop.
         .target(name: "Supervision", dependencies: ["CSupport"]),
         // One service's lifecycle, shared by `start` and `dev`.
-        .target(name: "Runtime", dependencies: ["Habitat", "Supervision", "Certificates"]),
+        .target(name: "Runtime", dependencies: ["Habitat", "Supervision", "Certificates", "SafeFiles"]),
         .executableTarget(name: "roost", dependencies: [
-            "Runtime", "Habitat", "Handlebars", "TOML", "Certificates", "Supervision",
+            "Runtime", "Habitat", "Handlebars", "TOML", "Certificates", "Supervision", "SafeFiles",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -53,7 +57,8 @@ let package = Package(
         .testTarget(name: "TOMLTests", dependencies: ["TOML"]),
         // Fixtures/: data read through #filePath (handlebars-rust's recorded answers).
         .testTarget(name: "HabitatTests", dependencies: ["Habitat", "Handlebars", "TOML"], exclude: ["Fixtures"]),
-        .testTarget(name: "CertificatesTests", dependencies: ["Certificates", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "SafeFilesTests", dependencies: ["SafeFiles"]),
+        .testTarget(name: "CertificatesTests", dependencies: ["Certificates", "SafeFiles", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "SupervisionTests", dependencies: ["Supervision"]),
         // Runs the built `roost` binary as a user would.
         .testTarget(name: "IntegrationTests", dependencies: ["roost", "Habitat", "Handlebars"]),

@@ -7,6 +7,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import X509
+import SafeFiles
 
 /// `roost cert ensure`: makes sure a key and a certificate exist, match and
 /// stay valid long enough, creating them only when needed.
@@ -24,14 +25,17 @@ public enum CertificateEnsurer {
         /// Replace a certificate that expires within this many days.
         public var renewBeforeDays: Int
         public var owner: (uid: uid_t, gid: gid_t)?
+        /// Told about what was repaired on the way (a key readable by others).
+        public var warn: @Sendable (String) -> Void
 
         public init(certPath: String, keyPath: String, request: CertificateRequest, renewBeforeDays: Int = 30,
-                    owner: (uid: uid_t, gid: gid_t)? = nil) {
+                    owner: (uid: uid_t, gid: gid_t)? = nil, warn: @escaping @Sendable (String) -> Void = { _ in }) {
             self.certPath = certPath
             self.keyPath = keyPath
             self.request = request
             self.renewBeforeDays = renewBeforeDays
             self.owner = owner
+            self.warn = warn
         }
     }
 
@@ -86,6 +90,7 @@ public enum CertificateEnsurer {
             guard let key = SelfSignedCertificate.parse(keyPEM: keyText) else {
                 throw .badExistingData(path: options.keyPath, reason: "not a PEM private key")
             }
+            tightenKeyMode(options)
             if let certText {
                 guard let cert = SelfSignedCertificate.parse(certificatePEM: certText) else {
                     throw .badExistingData(path: options.certPath, reason: "not a PEM certificate")
@@ -130,26 +135,36 @@ public enum CertificateEnsurer {
         return .created(SelfSignedCertificate.summary(of: cert), reason: reason)
     }
 
+    /// The largest key or certificate file read (a chain included).
+    public static let maxFileSize = 1024 * 1024
+
     /// The file's text, or nil when it does not exist. A file that exists
-    /// but cannot be read (permissions, a directory, an I/O error) is an
-    /// error: treating it as absent would replace a key we merely cannot see.
+    /// but cannot be read (permissions, a directory, a FIFO, a device, larger
+    /// than `maxFileSize`) is an error: treating it as absent would replace a
+    /// key we merely cannot see. The path is the operator's choice, so a
+    /// symlink is followed, but its target must be a regular file.
     static func readText(_ path: String) throws(Failure) -> String? {
-        func unreadable() -> Failure { .badExistingData(path: path, reason: "cannot be read (\(String(cString: strerror(errno))))") }
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            if errno == ENOENT { return nil }
-            throw unreadable()
+        switch SafeFile.read(path, limit: maxFileSize, followSymlinks: true) {
+        case .success(let bytes): return String(decoding: bytes, as: UTF8.self)
+        case .failure(.missing): return nil
+        case .failure(let problem): throw .badExistingData(path: path, reason: problem.description)
         }
+    }
+
+    /// A private key that others can read is made 0600 (its owner keeps
+    /// access, nobody else needs it), with a warning: reusing it silently
+    /// would leave the leak in place.
+    static func tightenKeyMode(_ options: Options) {
+        let fd = open(options.keyPath, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW)
+        guard fd >= 0 else { return }
         defer { close(fd) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 16384)
-        while true {
-            let n = read(fd, &buffer, buffer.count)
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 { throw unreadable() }
-            if n == 0 { break }
-            bytes += buffer[0..<n]
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_mode & 0o077 != 0 else { return }
+        let old = String(st.st_mode & 0o777, radix: 8)
+        if fchmod(fd, 0o600) == 0 {
+            options.warn("\(options.keyPath) was readable by others (mode 0\(old)); its mode is now 0600")
+        } else {
+            options.warn("\(options.keyPath) is readable by others (mode 0\(old)) and cannot be changed: \(String(cString: strerror(errno)))")
         }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -51,6 +51,8 @@ public struct CertificateRequest: Sendable, Equatable {
     public var subject: Subject
     public var alternativeNames: [AlternativeName]
     public var days: Int
+    /// The longest validity accepted: 100 years (an X.509 date ends in 9999).
+    public static let maxDays = 36500
     public var keyType: KeyType
 
     public init(subject: Subject, alternativeNames: [AlternativeName], days: Int = 3650, keyType: KeyType = .rsa(bits: 2048)) {

@@ -87,8 +87,12 @@ public enum SelfSignedCertificate {
     }
 
     /// Parses a PEM certificate; nil when it is not one.
+    /// A file holding a chain (the leaf first, then intermediates, as
+    /// servers expect it) gives its first certificate.
     public static func parse(certificatePEM: String) -> Certificate? {
-        try? Certificate(pemEncoded: certificatePEM)
+        let lines = certificatePEM.split(separator: "\n", omittingEmptySubsequences: false)
+        guard let last = lines.firstIndex(where: { $0.hasPrefix("-----END CERTIFICATE-----") }) else { return nil }
+        return try? Certificate(pemEncoded: lines[...last].joined(separator: "\n"))
     }
 
     /// Parses a PEM private key; nil when it is not one.

@@ -1,8 +1,9 @@
 /// An error a user can act on: it names the file or variable, and where
 /// possible the line and column. `exitCode` follows DESIGN.md (78 for bad
-/// configuration, 65 for bad data, 66 for an unreadable input).
+/// configuration, 65 for bad data, 66 for an unreadable input, 73 for an
+/// output that cannot be written).
 public struct HabitatError: Error, Sendable, CustomStringConvertible {
-    public enum Kind: Sendable { case config, data, missingInput, template }
+    public enum Kind: Sendable { case config, data, missingInput, template, cannotWrite }
     public var kind: Kind
     /// The file path or variable name the problem is in, when there is one.
     public var source: String?
@@ -27,6 +28,7 @@ public struct HabitatError: Error, Sendable, CustomStringConvertible {
         case .config: 78
         case .data, .template: 65
         case .missingInput: 66
+        case .cannotWrite: 73
         }
     }
 
@@ -43,8 +45,20 @@ public struct HabitatError: Error, Sendable, CustomStringConvertible {
         return ([head + message] + detail).joined(separator: "\n")
     }
 
-    /// The source line `line` of `text` and a caret under `column`, for `detail`.
-    public static func excerpt(_ text: String, line: Int, column: Int) -> [String] {
+    /// The source line `line` of `text` and a caret under `column`, for
+    /// `detail`. With `redactingSecrets` (configuration: TOML, JSON) a line
+    /// that assigns a secret-looking key shows the key and `<redacted>`, and
+    /// a line inside a multi-line secret is `<redacted>` whole (see
+    /// `Secrets.redactedSourceLines`): error output reaches logs.
+    public static func excerpt(_ text: String, line: Int, column: Int, redactingSecrets: Bool = false) -> [String] {
+        if redactingSecrets {
+            let lines = Secrets.redactedSourceLines(text)
+            guard line >= 1, line <= lines.count else { return [] }
+            var shown = lines[line - 1]
+            if shown.hasSuffix("\r") { shown.removeLast() }
+            let pad = String(shown.prefix(max(0, min(column - 1, shown.count))).map { $0 == "\t" ? "\t" : " " })
+            return ["  " + shown, "  " + pad + "^"]
+        }
         var current = 1
         // Split on the scalar: a String's "\r\n" is one Character, so
         // splitting Characters on "\n" would never break CRLF lines.

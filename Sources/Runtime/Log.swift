@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Supervision
 
 /// roost's own lines: short, prefixed, unbuffered (they interleave correctly
 /// with the service's output), as JSON for log collectors, never a secret.
@@ -58,8 +59,14 @@ public final class Log {
         return out + "\""
     }
 
-    /// One write(2) per line, retried on EINTR.
+    /// One write per line. roost's stdout and stderr go through
+    /// `ConsoleOutput` (never blocking: buffered, and dropped lines counted,
+    /// while nobody reads them); other descriptors are written whole.
     public static func write(_ fd: Int32, _ text: String) {
+        if let console = ConsoleOutput.forDescriptor(fd) {
+            console.write(text)
+            return
+        }
         var bytes = Array(text.utf8)
         var offset = 0
         while offset < bytes.count {

@@ -41,12 +41,17 @@ extension ServiceRunner {
             for f in redacted { redactedNow[f.relativePath] = f.content }
         }
         defer { renderedRedacted = redactedNow }
+        let secretValues = options.mode == .dev
+            ? Secrets.values(in: .object(service.config.merged), alsoAt: Secrets.pathsFromSecretFiles(service.config.provenance)) : []
         for r in results {
             if rendered[r.file.relativePath] != r.file.content {
                 if report && options.mode == .dev {
                     let diff = LineDiff.unified(old: renderedRedacted[r.file.relativePath] ?? "", new: redactedNow[r.file.relativePath] ?? "",
                                                 oldName: "a/" + r.file.relativePath, newName: "b/" + r.file.relativePath, context: 1)
-                    Log.write(2, diff.split(separator: "\n", omittingEmptySubsequences: false).prefix(40).joined(separator: "\n") + (diff.isEmpty ? "" : "\n"))
+                    // Secret values that reach a file under another key name
+                    // (a `_FILE` secret, a toJson dump) are masked as well.
+                    let shown = Secrets.mask(diff, values: secretValues)
+                    Log.write(2, shown.split(separator: "\n", omittingEmptySubsequences: false).prefix(40).joined(separator: "\n") + (shown.isEmpty ? "" : "\n"))
                 }
                 changed.append(r.file.relativePath)
             }

@@ -376,8 +376,10 @@ public final class ServiceRunner {
             case .finished(let s):
                 self.finish(s.shellCode)
             case .giveUp(let s, let restarts, let window):
-                self.log.error("giving up: the service failed again after \(restarts) restarts within \(Int(window.seconds)) s")
-                self.finish(s.shellCode == 0 ? 1 : s.shellCode)
+                // The service's own status, as the README promises, even 0
+                // (under --restart always a clean exit also counts).
+                self.log.error("giving up: the service \(s.isSuccess ? "exited" : "failed") again after \(restarts) restarts within \(Int(window.seconds)) s (\(s))")
+                self.finish(s.shellCode)
             }
         }
     }

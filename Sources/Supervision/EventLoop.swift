@@ -281,9 +281,18 @@ public final class EventLoop {
                 polledReaders.append(reader)
             }
         }
+        // roost's own stdout/stderr with output waiting for a slow reader:
+        // flushed when writable, never waited on.
+        let consoles = [ConsoleOutput.standardOutput, ConsoleOutput.standardError].filter(\.hasPending)
+        for console in consoles {
+            fds.append(pollfd(fd: console.pollDescriptor, events: Int16(POLLOUT), revents: 0))
+        }
 
         let ready = poll(&fds, nfds_t(fds.count), wait.map(Self.pollMilliseconds) ?? -1)
         if ready > 0 {
+            for (index, console) in consoles.enumerated() where fds[1 + polledReaders.count + index].revents != 0 {
+                console.flush()
+            }
             for (index, reader) in polledReaders.enumerated() where fds[index + 1].revents != 0 {
                 reader.readAvailable()
             }

@@ -120,7 +120,9 @@ final class OutputReader {
                 out.append(contentsOf: line)
                 out.append(UInt8(ascii: "\n"))
             }
-            writeAll(forwardFD, out)
+            // roost's own stdout/stderr never block the loop (a stalled log
+            // reader); other descriptors are written whole.
+            if let console = ConsoleOutput.forDescriptor(forwardFD) { console.write(out) } else { writeAll(forwardFD, out) }
         }
         if let logFD {
             var out: [UInt8] = []

@@ -26,7 +26,7 @@ struct CertCommand: ParsableCommand {
             the pair is still good and changes nothing. The key is written first (mode 0600 \
             from the start), then the certificate, each atomically, under a lock in the \
             certificate's directory, so containers sharing a volume end with one pair. \
-            Exit status: 0 ok; 78 bad arguments; 65 an existing file is not a key or \
+            Exit status: 0 ok; 64 bad arguments; 65 an existing file is not a key or \
             certificate (nothing is overwritten); 73 a file cannot be written.
             """
         )
@@ -61,7 +61,7 @@ struct CertCommand: ParsableCommand {
         func run() throws {
             func bad(_ message: String) -> Never {
                 writeStderr("roost: cert ensure: \(message)\n")
-                Glibc.exit(78)
+                Glibc.exit(64)
             }
             let type: CertificateRequest.KeyType
             switch keyType.lowercased() {
@@ -71,7 +71,11 @@ struct CertCommand: ParsableCommand {
             case "ec", "ecdsa", "p256", "p-256": type = .ecdsaP256
             default: bad("--key-type must be rsa or ec (got '\(keyType)')")
             }
-            guard days > 0 else { bad("--days must be positive") }
+            guard (1...CertificateRequest.maxDays).contains(days) else {
+                bad("--days must be between 1 and \(CertificateRequest.maxDays) (got \(days))")
+            }
+            guard !cert.isEmpty, !key.isEmpty else { bad("--cert and --key must not be empty") }
+            guard !samePath(cert, key) else { bad("--cert and --key name the same file (\(cert)): the key would be overwritten") }
             let renewBefore = self.renewBefore ?? min(30, days / 2)
             guard renewBefore >= 0, renewBefore < days else { bad("--renew-before must be at least 0 and less than --days") }
             let (sys, _) = SystemInfo.discover(ip: nil, hostname: nil, service: "cert", version: "")
@@ -112,7 +116,8 @@ struct CertCommand: ParsableCommand {
             let options = CertificateEnsurer.Options(
                 certPath: cert, keyPath: key,
                 request: CertificateRequest(subject: parsedSubject, alternativeNames: names, days: days, keyType: type),
-                renewBeforeDays: renewBefore, owner: ownerIDs)
+                renewBeforeDays: renewBefore, owner: ownerIDs,
+                warn: { writeStderr("roost: cert ensure: warning: \($0)\n") })
             do {
                 switch try CertificateEnsurer.ensure(options) {
                 case .created(let s, let reason):
@@ -124,6 +129,22 @@ struct CertCommand: ParsableCommand {
                 writeStderr("roost: cert ensure: \(error)\n")
                 Glibc.exit(error.exitCode)
             }
+        }
+
+        /// The same path, or two names of one existing file (a link, `./x`).
+        func samePath(_ a: String, _ b: String) -> Bool {
+            if a == b { return true }
+            var sa = stat(), sb = stat()
+            if stat(a, &sa) == 0, stat(b, &sb) == 0 { return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino }
+            func normal(_ p: String) -> String {
+                let absolute = p.hasPrefix("/") ? p : currentDirectory() + "/" + p
+                var parts: [Substring] = []
+                for c in absolute.split(separator: "/") where c != "." {
+                    if c == ".." { _ = parts.popLast() } else { parts.append(c) }
+                }
+                return "/" + parts.joined(separator: "/")
+            }
+            return normal(a) == normal(b)
         }
 
         func describe(_ s: CertificateSummary) -> String {

@@ -55,6 +55,18 @@ struct ServiceOptions: ParsableArguments {
         } else {
             s.packageArgument = package
         }
+        // Empty or NUL-holding values would turn into paths relative to
+        // wherever roost runs: refuse them before anything is read or made.
+        for (name, value) in [("pkgs-root", pkgsRoot as String?), ("svc-root", svcRoot), ("user-root", userRoot),
+                              ("binds-file", bindsFile), ("hostname", hostname), ("pkg-ident", pkgIdent)] {
+            guard let value else { continue }
+            guard !value.isEmpty, !value.utf8.contains(0) else { throw ValidationError("--\(name) must not be empty") }
+        }
+        guard !package.isEmpty else { throw ValidationError("PKG must not be empty (use . for the current folder)") }
+        guard !group.isEmpty, group.utf8.count <= 255, group.utf8.allSatisfy({ PackageIdent.isNameByte($0) || $0 == UInt8(ascii: ".") }),
+              group != ".", group != ".." else {
+            throw ValidationError("--group '\(group)' may only hold letters, digits, '_', '-' and '.'")
+        }
         s.pkgsRoot = pkgsRoot
         s.svcRoot = svcRoot ?? defaultSvcRoot
         s.userRoot = userRoot ?? defaultUserRoot
@@ -73,7 +85,20 @@ struct ServiceOptions: ParsableArguments {
             guard let eq = mapping.firstIndex(of: "="), let ident = PackageIdent(parsing: String(mapping[..<eq])) else {
                 throw ValidationError("--pkg-path '\(mapping)' must be IDENT=PATH, e.g. core/openssl=/usr")
             }
-            s.pkgPaths.append((ident, String(mapping[mapping.index(after: eq)...])))
+            let path = String(mapping[mapping.index(after: eq)...])
+            guard !path.isEmpty else { throw ValidationError("--pkg-path '\(mapping)': the PATH after '=' is empty") }
+            s.pkgPaths.append((ident, path))
+        }
+        // The syntax of --bind is checked here (exit 64); whether the
+        // package declares the bind is a configuration question (78).
+        for option in binds {
+            for item in option.split(separator: " ") {
+                do {
+                    _ = try BindSpec.parse(option: String(item))
+                } catch {
+                    throw ValidationError(error.description)
+                }
+            }
         }
         return s
     }

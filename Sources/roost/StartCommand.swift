@@ -63,6 +63,9 @@ struct LifecycleOptions: ParsableArguments {
         if restartWindow <= 0 { throw ValidationError("--restart-window must be a positive number of seconds") }
         if maxRestarts < 0 { throw ValidationError("--max-restarts must be 0 or more") }
         if let shutdownTimeout, shutdownTimeout < 0 { throw ValidationError("--shutdown-timeout must be 0 or more seconds") }
+        if let httpListen, let problem = Self.listenProblem(httpListen) {
+            throw ValidationError("--http-listen '\(httpListen)': \(problem)")
+        }
         options.restart = mode
         options.logFormat = log
         options.httpListen = httpListen
@@ -75,6 +78,19 @@ struct LifecycleOptions: ParsableArguments {
         options.healthTimeout = .seconds(healthTimeout)
         options.initTimeout = .seconds(initTimeout)
         options.hookTimeout = .seconds(hookTimeout)
+    }
+}
+
+extension LifecycleOptions {
+    /// Why `ADDR:PORT` cannot be listened on, or nil: ADDR an IPv4 address
+    /// (what the gateway binds), PORT 1 to 65535.
+    static func listenProblem(_ listen: String) -> String? {
+        guard let colon = listen.lastIndex(of: ":") else { return "must be ADDR:PORT, e.g. 0.0.0.0:9631" }
+        let host = String(listen[..<colon])
+        let portText = listen[listen.index(after: colon)...]
+        guard let port = UInt16(portText), port > 0 else { return "the port must be 1 to 65535 (got '\(portText)')" }
+        var v4 = in_addr()
+        return inet_pton(AF_INET, host, &v4) == 1 ? nil : "'\(host)' is not an IPv4 address"
     }
 }
 
@@ -102,7 +118,11 @@ func runLifecycle(_ options: RunOptions) -> Never {
     } catch {
         fail(error)
     }
-    exit(runner.run())
+    let code = runner.run()
+    // Output still queued for a slow reader gets a short, bounded chance.
+    ConsoleOutput.standardOutput.drain(milliseconds: 1000)
+    ConsoleOutput.standardError.drain(milliseconds: 1000)
+    exit(code)
 }
 
 /// `roost start`: the Docker ENTRYPOINT.

@@ -29,12 +29,14 @@ struct TemplateCommand: ParsableCommand {
         switch FileSystem.readText(file) {
         case .text(let t): source = t
         case .missing: fail(HabitatError(.missingInput, source: file, "cannot read the template"))
+        case .unreadable(let reason): fail(HabitatError(.missingInput, source: file, reason))
         case .notText: fail(HabitatError(.data, source: file, "the template is not UTF-8 text"))
         }
         let json: String
         switch FileSystem.readText(data) {
         case .text(let t): json = t
         case .missing: fail(HabitatError(.missingInput, source: data, "cannot read the data file"))
+        case .unreadable(let reason): fail(HabitatError(.missingInput, source: data, reason))
         case .notText: fail(HabitatError(.data, source: data, "the data file is not UTF-8 text"))
         }
         let context: Value

@@ -84,7 +84,7 @@ final class CertEnsureTests: XCTestCase {
 
     func testBadInputIsOneClearErrorAndChangesNothing() throws {
         let badSubject = try ensure(["--subject", "CN=x"])
-        XCTAssertEqual(badSubject.status, 78)
+        XCTAssertEqual(badSubject.status, 64, "an argument error is 64 (README)")
         XCTAssertTrue(badSubject.stderr.contains("must start with '/'"), badSubject.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: cert))
         try "garbage".write(toFile: key, atomically: true, encoding: .utf8)
@@ -95,7 +95,7 @@ final class CertEnsureTests: XCTestCase {
         let unwritable = try shell([roostBinary(), "cert", "ensure", "--cert", "/proc/nope/c.pem", "--key", "/proc/nope/k.pem"])
         XCTAssertEqual(unwritable.status, 73, unwritable.stderr)
         let badOwner = try ensure(["--owner", ":grp"])
-        XCTAssertEqual(badOwner.status, 78, badOwner.stderr)
+        XCTAssertEqual(badOwner.status, 64, badOwner.stderr)
         XCTAssertTrue(badOwner.stderr.contains("must be USER or USER:GROUP"), badOwner.stderr)
     }
 
@@ -132,7 +132,7 @@ final class CertEnsureTests: XCTestCase {
         }
         XCTAssertEqual((try FileManager.default.attributesOfItem(atPath: key))[.posixPermissions] as? Int, 0o600)
         let unknown = try ensure(["--owner", "no-such-user-roost"])
-        XCTAssertEqual(unknown.status, 78, unknown.stderr)
+        XCTAssertEqual(unknown.status, 64, unknown.stderr)
         XCTAssertTrue(unknown.stderr.contains("no-such-user-roost"), unknown.stderr)
     }
 
@@ -202,5 +202,55 @@ final class CertEnsureTests: XCTestCase {
         }
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.contains(".roost-") && !$0.hasSuffix(".lock") }
         XCTAssertEqual(leftovers, [])
+    }
+
+    // MARK: issue 12's smaller ones
+
+    func testSameFileForCertAndKeyAndAbsurdDaysAreArgumentErrors() throws {
+        let same = try shell([roostBinary(), "cert", "ensure", "--cert", cert, "--key", dir.appendingPathComponent("./cert.pem").path])
+        XCTAssertEqual(same.status, 64, same.stderr)
+        XCTAssertTrue(same.stderr.contains("name the same file"), same.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: cert), "nothing written")
+        let days = try ensure(["--days", "100000000"])
+        XCTAssertEqual(days.status, 64, days.stderr)
+        XCTAssertTrue(days.stderr.contains("between 1 and 36500"), days.stderr)
+    }
+
+    func testKeyReadableByOthersIsTightenedWithAWarning() throws {
+        XCTAssertEqual(try ensure().status, 0)
+        XCTAssertEqual(chmod(key, 0o644), 0)
+        let r = try ensure()
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.hasPrefix("reused"), r.stdout)
+        XCTAssertTrue(r.stderr.contains("readable by others (mode 0644); its mode is now 0600"), r.stderr)
+        let mode = (try FileManager.default.attributesOfItem(atPath: key)[.posixPermissions] as? NSNumber)?.intValue
+        XCTAssertEqual(mode, 0o600)
+    }
+
+    func testCertificateWithAChainIsAccepted() throws {
+        XCTAssertEqual(try ensure().status, 0)
+        let before = try sha256()
+        // An intermediate after the leaf, as servers want their chain file.
+        let other = dir.appendingPathComponent("other")
+        try FileManager.default.createDirectory(at: other, withIntermediateDirectories: true)
+        XCTAssertEqual(try shell([roostBinary(), "cert", "ensure", "--cert", other.path + "/c.pem", "--key", other.path + "/k.pem"]).status, 0)
+        let chain = try String(contentsOfFile: cert, encoding: .utf8) + "\n" + String(contentsOfFile: other.path + "/c.pem", encoding: .utf8)
+        try chain.write(toFile: cert, atomically: true, encoding: .utf8)
+        let r = try ensure()
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.hasPrefix("reused"), r.stdout)
+        XCTAssertEqual(try sha256(), before)
+    }
+
+    func testFIFOOrDeviceAtTheCertificatePathIsAnErrorNotAHang() throws {
+        XCTAssertEqual(mkfifo(cert, 0o644), 0)
+        let fifo = try shell([roostBinary(), "cert", "ensure", "--cert", cert, "--key", key], timeout: 30)
+        XCTAssertEqual(fifo.status, 65, fifo.stderr)
+        XCTAssertTrue(fifo.stderr.contains("is a FIFO"), fifo.stderr)
+        try FileManager.default.removeItem(atPath: cert)
+        try FileManager.default.createSymbolicLink(atPath: cert, withDestinationPath: "/dev/zero")
+        let zero = try shell([roostBinary(), "cert", "ensure", "--cert", cert, "--key", key], timeout: 30)
+        XCTAssertEqual(zero.status, 65, zero.stderr)
+        XCTAssertTrue(zero.stderr.contains("character device"), zero.stderr)
     }
 }

@@ -58,13 +58,30 @@ func shell(_ arguments: [String], environment: [String: String] = [:], timeout: 
     p.standardError = err
     p.standardInput = FileHandle.nullDevice
     try p.run()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    // Output is collected on other threads, so a command that hangs (the
+    // bug a test is looking for) is killed at the deadline instead of
+    // hanging the test run.
+    let collected = CollectedOutput()
+    let group = DispatchGroup()
+    for (index, pipe) in [out, err].enumerated() {
+        DispatchQueue.global().async(group: group) {
+            collected.set(index, pipe.fileHandleForReading.readDataToEndOfFile())
+        }
+    }
     let deadline = Date().addingTimeInterval(timeout)
     while p.isRunning && Date() < deadline { usleep(10_000) }
-    if p.isRunning { p.terminate() }
+    if p.isRunning { kill(p.processIdentifier, SIGKILL) }
     p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    _ = group.wait(timeout: .now() + 10)
+    return (p.terminationStatus, String(decoding: collected.get(0), as: UTF8.self), String(decoding: collected.get(1), as: UTF8.self))
+}
+
+/// stdout and stderr of a command, filled in by two reader threads.
+final class CollectedOutput: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data = [Data(), Data()]
+    func set(_ index: Int, _ value: Data) { lock.lock(); data[index] = value; lock.unlock() }
+    func get(_ index: Int) -> Data { lock.lock(); defer { lock.unlock() }; return data[index] }
 }
 
 /// `roost start` as PID 1 of a new PID namespace (`unshare --pid --fork

@@ -37,11 +37,20 @@ public struct BindSet: Sendable, Equatable {
             specs[spec.name] = spec
         }
         if let bindsFile { for s in try BindSpec.parseFile(bindsFile) { add(s) } }
+        var declaredVariables: Set<String> = []
         for name in package.declaredBindNames {
             let variable = BindSpec.variableName(forBind: name)
+            declaredVariables.insert(variable)
             if let text = environment[variable] {
                 add(BindSpec(name: name, members: try BindSpec.parseMembers(text, source: variable), source: variable))
             }
+        }
+        // A ROOST_BIND_ variable for a bind the package does not declare is a
+        // typo or a stale setting: an error, as for --bind and the binds file
+        // (ignoring it would quietly start without the members it names).
+        if let stray = environment.keys.filter({ $0.hasPrefix("ROOST_BIND_") && !declaredVariables.contains($0) }).sorted().first {
+            throw HabitatError(.config, source: stray,
+                               "no bind of \(package.ident.name) is named by this variable; \(describeContracts(package))")
         }
         for option in options {
             for item in option.split(separator: " ") { add(try BindSpec.parse(option: String(item))) }

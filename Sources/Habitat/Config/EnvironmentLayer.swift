@@ -170,8 +170,8 @@ public enum EnvironmentLayer {
         } catch {
             if looksLikeJSON {
                 throw HabitatError(.config, source: source, line: error.line, column: error.column,
-                                   "not valid TOML, and not valid JSON: \(error.message)",
-                                   detail: error.isTooDeep ? [] : HabitatError.excerpt(text, line: error.line, column: error.column)
+                                   "not valid TOML, and not valid JSON: \(HabitatError.redactedMessage(error.message, text: text, line: error.line))",
+                                   detail: error.isTooDeep ? [] : HabitatError.excerpt(text, line: error.line, column: error.column, redactingSecrets: true)
                                        + (text.contains("'") ? ["  hint: JSON needs double quotes around keys and strings"] : []))
             }
             var e = tomlError

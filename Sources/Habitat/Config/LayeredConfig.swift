@@ -111,11 +111,14 @@ public struct LayeredConfig: Sendable {
     }
 
     /// Text of a file that may be absent; not UTF-8 is an error (Habitat
-    /// would silently drop the layer, which hides the mistake).
+    /// would silently drop the layer, which hides the mistake), and so is a
+    /// path that exists but is not a readable regular file (a directory, a
+    /// FIFO, a device, too large): the operator meant a layer there.
     private static func readOptionalText(_ path: String) throws(HabitatError) -> String? {
         switch FileSystem.readText(path) {
         case .text(let s): return s
         case .missing: return nil
+        case .unreadable(let reason): throw HabitatError(.config, source: path, reason)
         case .notText:
             // Read again for the position of the bad byte (only on this error path).
             throw HabitatError.notUTF8(FileSystem.readBytes(path) ?? [], source: path)

@@ -70,10 +70,144 @@ public enum Secrets {
         return found.sorted { $0.count > $1.count }
     }
 
-    /// `text` with every occurrence of each of `values` replaced by `<redacted>`.
+    /// `text` with every occurrence of each of `values`, in any of its
+    /// escaped forms and each line of a multi-line value (see `forms`),
+    /// replaced by `<redacted>`.
     public static func mask(_ text: String, values: [String]) -> String {
         var out = text
-        for v in values where out.contains(v) { out = out.replacingAll(v, with: redacted) }
+        for v in forms(of: values) where out.contains(v) { out = out.replacingAll(v, with: redacted) }
         return out
+    }
+}
+
+extension Secrets {
+    /// `line` cut after the first assignment to a secret-looking key
+    /// (`db_password = "…`, `"api_token": "…`, `ssl_key: …`), which then
+    /// reads `db_password = <redacted>`; nil when the line assigns no secret.
+    /// Quoted text is skipped as a whole, so a value that merely mentions a
+    /// word is not taken for a key. Used for source lines quoted in errors
+    /// and for old lines of a diff, whose values roost does not know.
+    public static func redactAssignment(in line: some StringProtocol) -> String? {
+        let chars = Array(line)
+        func isKeyChar(_ c: Character) -> Bool {
+            c.isLetter || c.isNumber || c == "_" || c == "-" || c == "."
+        }
+        var i = 0
+        while i < chars.count {
+            let c = chars[i]
+            var key: String
+            var k: Int
+            if c == "\"" || c == "'" {
+                var j = i + 1
+                while j < chars.count, chars[j] != c { j += chars[j] == "\\" && c == "\"" ? 2 : 1 }
+                key = String(chars[(i + 1)..<min(j, chars.count)])
+                k = min(j + 1, chars.count)
+            } else if isKeyChar(c) {
+                var j = i
+                while j < chars.count, isKeyChar(chars[j]) { j += 1 }
+                key = String(chars[i..<j])
+                k = j
+            } else {
+                i += 1
+                continue
+            }
+            var after = k
+            while after < chars.count, chars[after] == " " || chars[after] == "\t" { after += 1 }
+            if after < chars.count, chars[after] == "=" || chars[after] == ":", isSecret(key: key) {
+                return String(chars[..<(after + 1)]) + " " + redacted
+            }
+            i = max(k, i + 1)
+        }
+        return nil
+    }
+
+    /// Lines of `text` (split on "\n") as they may be shown: a line that
+    /// assigns a secret is cut (see `redactAssignment`), and every line
+    /// inside a multi-line string (`"""`/`'''`) opened on such a line is
+    /// `<redacted>` whole.
+    public static func redactedSourceLines(_ text: String) -> [String] {
+        var out: [String] = []
+        var open: (delimiter: String, secret: Bool)?
+        for raw in text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false) {
+            let line = String(String.UnicodeScalarView(raw))
+            let insideSecret = open?.secret == true
+            let assignment = redactAssignment(in: line)
+            out.append(insideSecret ? redacted : assignment ?? line)
+            // Track multi-line strings: each delimiter toggles, in order.
+            var rest = Substring(line)
+            while !rest.isEmpty {
+                let next = ["\"\"\"", "'''"].compactMap { d in rest.range(of: d).map { (d, $0) } }
+                    .min { $0.1.lowerBound < $1.1.lowerBound }
+                guard let (d, range) = next else { break }
+                if let current = open {
+                    if current.delimiter == d { open = nil }
+                } else {
+                    open = (d, insideSecret || assignment != nil)
+                }
+                rest = rest[range.upperBound...]
+            }
+        }
+        return out
+    }
+
+    /// Every form in which each of `values` can appear in rendered text: as
+    /// is, JSON/TOML-escaped (what `toJson` and `toToml` write), HTML-escaped,
+    /// and each line (4 characters or more) of a multi-line value. Longest
+    /// first, so masking never leaves part of a longer form behind.
+    public static func forms(of values: [String]) -> [String] {
+        var found: Set<String> = []
+        for v in values {
+            for form in [v, jsonEscaped(v), htmlEscaped(v)] {
+                if form.count >= 4 { found.insert(form) }
+                let lines = form.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map(String.init)
+                for part in lines + form.components(separatedBy: "\\n") {
+                    let piece = part.trimmingCharacters(in: " \t\r")
+                    if piece.count >= 4 { found.insert(piece) }
+                }
+            }
+        }
+        return found.sorted { $0.count != $1.count ? $0.count > $1.count : $0 < $1 }
+    }
+
+    static func jsonEscaped(_ s: String) -> String {
+        var out = ""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if u.value < 0x20 { out += "\\u00" + (u.value < 16 ? "0" : "") + String(u.value, radix: 16) } else { out.unicodeScalars.append(u) }
+            }
+        }
+        return out
+    }
+
+    static func htmlEscaped(_ s: String) -> String {
+        var out = ""
+        for c in s {
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#x27;"
+            case "`": out += "&#x60;"
+            case "=": out += "&#x3D;"
+            default: out.append(c)
+            }
+        }
+        return out
+    }
+}
+
+extension StringProtocol {
+    func trimmingCharacters(in set: String) -> String {
+        var s = Substring(self)
+        while let f = s.first, set.contains(f) { s.removeFirst() }
+        while let l = s.last, set.contains(l) { s.removeLast() }
+        return String(s)
     }
 }

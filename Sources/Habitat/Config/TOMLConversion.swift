@@ -43,10 +43,30 @@ extension TOMLValue {
 extension HabitatError {
     /// A TOML syntax error in `source` (a file path or variable name), with
     /// the offending line and a caret.
+    /// Secrets stay out of it: the excerpt is redacted, and so is a token
+    /// the message quotes from a line that assigns a secret.
     init(toml error: TOMLError, source: String, text: String) {
         // Too deep: the line is mostly brackets and can be huge; the position says it.
-        self.init(.config, source: source, line: error.line, column: error.column, error.message,
-                  detail: error.isTooDeep ? [] : HabitatError.excerpt(text, line: error.line, column: error.column))
+        self.init(.config, source: source, line: error.line, column: error.column,
+                  HabitatError.redactedMessage(error.message, text: text, line: error.line),
+                  detail: error.isTooDeep ? [] : HabitatError.excerpt(text, line: error.line, column: error.column, redactingSecrets: true))
+    }
+
+    /// `message` with its quoted parts (`'…'`) hidden when line `line` of
+    /// `text` holds a secret (a parser quotes the token it stopped at).
+    static func redactedMessage(_ message: String, text: String, line: Int) -> String {
+        let lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false)
+        guard line >= 1, line <= lines.count else { return message }
+        let original = String(String.UnicodeScalarView(lines[line - 1]))
+        guard Secrets.redactedSourceLines(text)[line - 1] != original else { return message }
+        // Quoted parts taken from the line (not punctuation the parser expected).
+        let parts = message.split(separator: "'", omittingEmptySubsequences: false)
+        guard parts.count >= 3 else { return message }
+        return parts.enumerated().map { part in
+            let quoted = part.offset % 2 == 1 && part.offset < parts.count - 1
+            let fromLine = part.element.contains { $0.isLetter || $0.isNumber } && original.contains(part.element)
+            return quoted && fromLine ? Secrets.redacted : String(part.element)
+        }.joined(separator: "'")
     }
 }
 

@@ -12,6 +12,10 @@ enum InstalledPackageReader {
         guard let identText = meta("IDENT") else {
             throw HabitatError(.config, source: path("IDENT"), "missing IDENT file")
         }
+        let parts = identText.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        if parts.count == 4, let problem = PackageIdent(origin: parts[0], name: parts[1], version: parts[2], release: parts[3]).problem {
+            throw HabitatError(.config, source: path("IDENT"), "'\(identText)': \(problem)")
+        }
         guard let ident = PackageIdent(parsing: identText), ident.isFullyQualified else {
             throw HabitatError(.config, source: path("IDENT"),
                                "'\(identText)' is not a fully qualified ident (origin/name/version/release)")

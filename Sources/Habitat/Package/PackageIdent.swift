@@ -20,6 +20,33 @@ public struct PackageIdent: Sendable, Equatable, Hashable, CustomStringConvertib
         self.init(origin: parts[0], name: parts[1],
                   version: parts.count > 2 ? parts[2] : nil,
                   release: parts.count > 3 ? parts[3] : nil)
+        guard problem == nil else { return nil }
+    }
+
+    /// Why this ident cannot name a package, or nil. Origins and names hold
+    /// only `[A-Za-z0-9_-]` (Habitat's rule; they become directory names
+    /// under /hab/pkgs and /hab/svc), at most 255 characters; a version or
+    /// release is one path component: no `/`, not `.` or `..`, no spaces or
+    /// control characters.
+    public var problem: String? {
+        for (what, value) in [("origin", origin), ("name", name)] {
+            guard !value.isEmpty, value.utf8.count <= 255, value.utf8.allSatisfy(PackageIdent.isNameByte) else {
+                return "the \(what) '\(value)' may only hold letters, digits, '_' and '-' (1 to 255 of them)"
+            }
+        }
+        for (what, value) in [("version", version), ("release", release)] {
+            guard let value else { continue }
+            guard !value.isEmpty, value != ".", value != "..", value.utf8.count <= 255,
+                  !value.unicodeScalars.contains(where: { $0 == "/" || $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7F })
+            else {
+                return "the \(what) '\(value)' must be one path component (no '/', spaces or control characters, not '.' or '..')"
+            }
+        }
+        return nil
+    }
+
+    public static func isNameByte(_ b: UInt8) -> Bool {
+        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F || b == 0x2D
     }
 
     public var isFullyQualified: Bool { version != nil && release != nil }

@@ -17,6 +17,10 @@ enum PlanPackageReader {
         let version = preliminary.scalar("pkg_version").flatMap { $0.isEmpty || $0.contains("$(") ? nil : $0 } ?? "0.0.0"
         let release = "0"
         let ident = PackageIdent(origin: origin, name: name, version: version, release: release)
+        // The name becomes a directory under --svc-root and --pkgs-root.
+        if let problem = ident.problem {
+            throw HabitatError(.config, source: planFile, "pkg_name/pkg_origin/pkg_version: \(problem)")
+        }
         let installPath = "\(pkgsRoot)/\(ident)"
         let svcPath = "\(svcRoot)/\(name)"
         let predefined: [String: String] = [

@@ -49,6 +49,7 @@ public struct PackageTemplates: Sendable {
                 switch FileSystem.readText(full) {
                 case .text(let t): text = t
                 case .missing: throw HabitatError(.missingInput, source: full, "cannot read the template")
+                case .unreadable(let reason): throw HabitatError(.missingInput, source: full, reason)
                 case .notText: throw HabitatError(.template, source: full, "not UTF-8 text")
                 }
                 do {

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import SafeFiles
 
 /// Small, allocation-light file system reads used while loading a package.
 /// (Writes belong to `Runtime`, which writes atomically.)
@@ -23,39 +24,31 @@ public enum FileSystem {
     public static func isDirectory(_ path: String) -> Bool { kind(of: path) == .directory }
     public static func isFile(_ path: String) -> Bool { kind(of: path) == .file }
 
-    /// The file's bytes, or nil when it cannot be opened (absent, no permission).
-    public static func readBytes(_ path: String) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var result: [UInt8] = []
-        var st = stat()
-        if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR { return nil }
-        if fstat(fd, &st) == 0, st.st_size > 0 { result.reserveCapacity(Int(st.st_size)) }
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return nil
-            }
-            if n == 0 { break }
-            result.append(contentsOf: buffer[0..<n])
+    /// The file's bytes, or nil when it cannot be read: absent, no
+    /// permission, not a regular file (a FIFO or device is never opened in a
+    /// way that blocks) or larger than `SafeFile.defaultLimit`. Symlinks are
+    /// followed unless `followSymlinks` is false (use false for files in
+    /// directories the service user can write to).
+    public static func readBytes(_ path: String, followSymlinks: Bool = true) -> [UInt8]? {
+        try? SafeFile.read(path, followSymlinks: followSymlinks).get()
+    }
+
+    /// The file as UTF-8 text. `.missing` when it does not exist,
+    /// `.unreadable` when it exists but cannot be read safely (the reason in
+    /// words), `.notText` when it is not valid UTF-8.
+    public enum TextRead: Sendable { case text(String), missing, unreadable(String), notText }
+
+    public static func readText(_ path: String, followSymlinks: Bool = true) -> TextRead {
+        switch SafeFile.read(path, followSymlinks: followSymlinks) {
+        case .success(let bytes):
+            guard let s = String(validating: bytes, as: UTF8.self) else { return .notText }
+            return .text(s)
+        case .failure(.missing): return .missing
+        case .failure(let problem): return .unreadable(problem.description)
         }
-        return result
     }
 
-    /// The file as UTF-8 text. `.missing` when it cannot be opened, `.notText`
-    /// when it is not valid UTF-8.
-    public enum TextRead: Sendable { case text(String), missing, notText }
-
-    public static func readText(_ path: String) -> TextRead {
-        guard let bytes = readBytes(path) else { return .missing }
-        guard let s = String(validating: bytes, as: UTF8.self) else { return .notText }
-        return .text(s)
-    }
-
-    /// Convenience: the text, or nil when missing or not UTF-8.
+    /// Convenience: the text, or nil when missing, unreadable or not UTF-8.
     public static func readString(_ path: String) -> String? {
         if case .text(let s) = readText(path) { return s }
         return nil
@@ -76,18 +69,32 @@ public enum FileSystem {
         return names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
 
+    /// How deep `walkFiles` goes below its root.
+    public static let maxWalkDepth = 32
+
     /// Every regular file below `root`, as paths relative to it, depth first
-    /// in sorted order. Symlinked files are followed; symlinked directories too
-    /// (up to a fixed depth, so a loop cannot hang the walk).
-    public static func walkFiles(_ root: String, depth: Int = 0) -> [String] {
-        guard depth < 32 else { return [] }
+    /// in sorted order. Symlinked files are followed; symlinked directories
+    /// too, but each directory (by device and inode) is walked once and at
+    /// most `maxWalkDepth` deep, so neither a loop nor links that fan out
+    /// to the same directories can make the walk grow.
+    public static func walkFiles(_ root: String) -> [String] {
+        var visited: Set<DirectoryID> = []
+        return walkFiles(root, depth: 0, visited: &visited)
+    }
+
+    struct DirectoryID: Hashable { var device: UInt64; var inode: UInt64 }
+
+    static func walkFiles(_ root: String, depth: Int, visited: inout Set<DirectoryID>) -> [String] {
+        var st = stat()
+        guard depth < maxWalkDepth, stat(root, &st) == 0,
+              visited.insert(DirectoryID(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))).inserted else { return [] }
         var out: [String] = []
         for name in list(root) {
             let full = root + "/" + name
             switch kind(of: full) {
             case .file: out.append(name)
             case .directory:
-                out += walkFiles(full, depth: depth + 1).map { name + "/" + $0 }
+                out += walkFiles(full, depth: depth + 1, visited: &visited).map { name + "/" + $0 }
             default: break
             }
         }

@@ -1,0 +1,177 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A file that could not be written, and why.
+public struct FileWriteError: Error, Sendable, CustomStringConvertible {
+    public var path: String
+    public var reason: String
+    public var description: String { "\(path): \(reason)" }
+}
+
+/// One file of a set written by `AtomicFile.writeAll`.
+public struct PendingFile {
+    public var path: String
+    public var bytes: [UInt8]
+    public var mode: mode_t
+    /// (uid, gid) applied when running as root.
+    public var owner: (uid: uid_t, gid: gid_t)?
+
+    public init(path: String, bytes: [UInt8], mode: mode_t, owner: (uid: uid_t, gid: gid_t)? = nil) {
+        self.path = path
+        self.bytes = bytes
+        self.mode = mode
+        self.owner = owner
+    }
+}
+
+/// The one way roost writes a file: never half-written, never left behind,
+/// safe in a directory the service user can write to.
+public enum AtomicFile {
+    /// Writes `bytes` to a temp file beside `path` (created with `mode` from
+    /// the start, so a key is never readable by others), fsyncs it, renames it
+    /// over `path` and fsyncs the directory so the rename survives a crash.
+    /// `owner` (uid, gid) is applied when running as root. With `durable:
+    /// false` the fsyncs are skipped: the rename still makes the write atomic
+    /// (readers see the old or the new file, never a half one), which is all
+    /// runtime state such as a PID file needs; it is stale after a crash anyway.
+    public static func write(_ bytes: [UInt8], to path: String, mode: mode_t, owner: (uid: uid_t, gid: gid_t)? = nil,
+                             durable: Bool = true) throws(FileWriteError) {
+        try writeAll([PendingFile(path: path, bytes: bytes, mode: mode, owner: owner)], durable: durable)
+    }
+
+    /// Replaces a set of files all or nothing: every temp file is written
+    /// and fsynced first; only when all of them are complete are they
+    /// renamed into place (a rename needs no new data blocks, so a full
+    /// disk fails in the first phase). On a failure every temp file is
+    /// removed and the old files are left exactly as they were.
+    public static func writeAll(_ files: [PendingFile], durable: Bool = true) throws(FileWriteError) {
+        var temps: [String] = []
+        var renamed = 0
+        defer { for temp in temps.dropFirst(renamed) { unlink(temp) } }
+        for file in files {
+            temps.append(try writeTemporary(file, durable: durable))
+        }
+        for (file, temp) in zip(files, temps) {
+            guard rename(temp, file.path) == 0 else {
+                throw FileWriteError(path: file.path, reason: "cannot rename into place: \(String(cString: strerror(errno)))")
+            }
+            renamed += 1
+        }
+        guard durable else { return }
+        var synced: Set<String> = []
+        for file in files {
+            let directory = parentDirectory(file.path)
+            guard synced.insert(directory).inserted else { continue }
+            let dfd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            if dfd >= 0 {
+                fsync(dfd)
+                close(dfd)
+            }
+        }
+    }
+
+    /// Creates, fills and syncs a new temp file for `file`; returns its path.
+    /// The name has a random part and the file is created with
+    /// `O_CREAT|O_EXCL|O_NOFOLLOW`: whatever the owner of the directory
+    /// planted (a FIFO, a symlink to another file) is never opened.
+    static func writeTemporary(_ file: PendingFile, durable: Bool) throws(FileWriteError) -> String {
+        let directory = parentDirectory(file.path)
+        func failure(_ what: String) -> FileWriteError {
+            FileWriteError(path: file.path, reason: "cannot \(what): \(String(cString: strerror(errno)))")
+        }
+        var temp = ""
+        var fd: Int32 = -1
+        for _ in 0..<8 {
+            temp = temporaryPath(for: file.path)
+            fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, file.mode)
+            if fd >= 0 || errno != EEXIST { break }
+        }
+        guard fd >= 0 else { throw failure("create a temporary file in \(directory)") }
+        defer { close(fd) }
+        func fail(_ what: String) -> FileWriteError {
+            let error = failure(what)
+            unlink(temp)
+            return error
+        }
+        var offset = 0
+        while offset < file.bytes.count {
+            let n = file.bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw fail("write")
+            }
+            offset += n
+        }
+        // open() applies the umask; set the exact mode.
+        fchmod(fd, file.mode)
+        if let owner = file.owner, geteuid() == 0, fchown(fd, owner.uid, owner.gid) != 0 {
+            throw fail("change the owner")
+        }
+        if durable { guard fsync(fd) == 0 else { throw fail("fsync") } }
+        return temp
+    }
+
+    /// `dir/.name.roost-<random>`: hidden, same directory, not guessable.
+    public static func temporaryPath(for path: String) -> String {
+        var rng = SystemRandomNumberGenerator()
+        let suffix = String(rng.next() as UInt64, radix: 16)
+        return "\(parentDirectory(path))/.\(fileName(path)).roost-\(suffix)"
+    }
+
+    /// Removes temp files a killed writer of `path` left behind.
+    public static func removeLeftovers(of path: String) {
+        let dir = parentDirectory(path)
+        let prefix = ".\(fileName(path)).roost-"
+        guard let d = opendir(dir) else { return }
+        defer { closedir(d) }
+        while let entry = readdir(d) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name.hasPrefix(prefix) { unlink(dir + "/" + name) }
+        }
+    }
+
+    public static func parentDirectory(_ path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    static func fileName(_ path: String) -> String {
+        path.split(separator: "/").last.map(String.init) ?? path
+    }
+}
+
+/// An exclusive lock on a lock file, held until `unlock()` or the process
+/// ends (the kernel drops it even after SIGKILL). `flock` is honoured across
+/// containers sharing a volume, including NFS/EFS, where Linux maps it to a
+/// POSIX byte-range lock.
+public final class FileLock {
+    let fd: Int32
+
+    /// Blocks until the lock is ours.
+    public init(path: String) throws(FileWriteError) {
+        // Never follow or block on what someone planted at the lock's name.
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0o600)
+        guard fd >= 0 else {
+            throw FileWriteError(path: path, reason: "cannot open the lock file: \(String(cString: strerror(errno)))")
+        }
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
+            throw FileWriteError(path: path, reason: "the lock file is not a regular file")
+        }
+        while flock(fd, LOCK_EX) != 0 {
+            if errno == EINTR { continue }
+            let reason = String(cString: strerror(errno))
+            close(fd)
+            throw FileWriteError(path: path, reason: "cannot lock: \(reason)")
+        }
+    }
+
+    public func unlock() {
+        flock(fd, LOCK_UN)
+        close(fd)
+    }
+}
