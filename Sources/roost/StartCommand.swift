@@ -39,7 +39,7 @@ struct LifecycleOptions: ParsableArguments {
     @Option(name: .customLong("hook-timeout"), help: ArgumentHelp("Time limit of post-run, reconfigure and post-stop.", valueName: "SECONDS"))
     var hookTimeout: Int = 60
 
-    @Option(name: .customLong("http-listen"), help: ArgumentHelp("Serve Habitat's /services/<svc>/<group>/health and /services on this address (200 ok/warning, 503 critical, 500 unknown).", valueName: "ADDR:PORT"))
+    @Option(name: .customLong("http-listen"), help: ArgumentHelp("Serve Habitat's /services/<svc>/<group>/health and /services on this address, IPv4 or [IPv6] (200 ok/warning, 503 critical, 500 unknown).", valueName: "ADDR:PORT"))
     var httpListen: String?
 
     @Option(name: .customLong("log-format"), help: ArgumentHelp("roost's own lines: text or json (also ROOST_LOG_FORMAT).", valueName: "FORMAT"))
@@ -60,7 +60,13 @@ struct LifecycleOptions: ParsableArguments {
         }
         options.restart = mode
         options.logFormat = log
-        options.httpListen = httpListen
+        if let httpListen {
+            do {
+                options.httpListen = try ListenAddress(parsing: httpListen)
+            } catch {
+                throw ValidationError(error.description)
+            }
+        }
         options.bindTimeout = .seconds(bindTimeout)
         options.bindInterval = .seconds(bindInterval)
         options.maxRestarts = maxRestarts
@@ -182,16 +188,15 @@ struct ProbeBindsCommand: ParsableCommand {
 struct HTTPGatewayCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "__http-gateway", shouldDisplay: false)
 
+    /// Shown in `ps` only: the listening socket is stdin, bound by PID 1.
     @Argument var address: String
-    @Argument var port: UInt16
     @Argument var service: String
     @Argument var group: String
     @Argument var svcRoot: String
 
     func run() throws {
         let layout = ServiceLayout(svcRoot: svcRoot, packageName: service)
-        let problem = HealthGateway.serve(address: address, port: port,
-                                          service: .init(name: service, group: group, layout: layout))
+        let problem = HealthGateway.serve(listener: 0, service: .init(name: service, group: group, layout: layout))
         writeStderr("roost: http gateway: \(problem)\n")
         throw ExitCode(78)
     }
