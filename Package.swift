@@ -53,6 +53,7 @@ let package = Package(
         .testTarget(name: "HabitatTests", dependencies: ["Habitat", "Handlebars", "TOML"]),
         .testTarget(name: "CertificatesTests", dependencies: ["Certificates", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "SupervisionTests", dependencies: ["Supervision"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime"]),
         // Runs the built `roost` binary as a user would.
         .testTarget(name: "IntegrationTests", dependencies: ["roost", "Habitat", "Handlebars"]),
     ]

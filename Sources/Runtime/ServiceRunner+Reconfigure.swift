@@ -104,16 +104,30 @@ extension ServiceRunner {
 
     // MARK: Watching
 
+    /// Reacts to changes of the watched files: at once through inotify when
+    /// every watcher has it, else by polling (every 2 s, 0.5 s in `dev`).
     func scheduleWatching() {
+        let watchers = [userWatcher] + (packageWatcher.map { [$0] } ?? [])
+        if watchers.allSatisfy({ $0.descriptor != nil }) {
+            for watcher in watchers {
+                loop.watchReadable(watcher.descriptor!) { [unowned self] in
+                    guard watcher.drain(), self.phase != .finished else { return }
+                    self.checkWatchedFiles(debounce: .milliseconds(20))
+                }
+            }
+            return
+        }
         let interval = options.mode == .dev ? Duration.milliseconds(500) : options.watchInterval
         loop.schedule(after: interval) { [unowned self] in
             guard self.phase != .finished else { return }
-            self.checkWatchedFiles()
+            self.checkWatchedFiles(debounce: .milliseconds(300))
             self.scheduleWatching()
         }
     }
 
-    func checkWatchedFiles() {
+    /// Editors write in several steps: a reload waits until the files were
+    /// quiet for `debounce`.
+    func checkWatchedFiles(debounce: Duration) {
         let userChanges = userWatcher.changes()
         let packageChanges = packageWatcher?.changes() ?? []
         guard !userChanges.isEmpty || !packageChanges.isEmpty else { return }
@@ -122,7 +136,7 @@ extension ServiceRunner {
         let full = !packageChanges.isEmpty
         let bindsFileChanged = options.bindsFile.map { f in userChanges.contains(f) } ?? false
         for path in (packageChanges + userChanges).prefix(5) { log.info("changed: \(path)") }
-        pendingReload = loop.schedule(after: .milliseconds(300)) { [unowned self] in
+        pendingReload = loop.schedule(after: debounce) { [unowned self] in
             self.pendingReload = nil
             if bindsFileChanged { self.reloadBindsFile() }
             if full || userChanges.contains(where: { $0 != self.options.bindsFile }) {
