@@ -29,24 +29,49 @@ public final class FileWatcher {
     /// Paths watched; a directory stands for every file below it.
     public let paths: [String]
     private var snapshot: [String: Stamp] = [:]
-    /// The inotify instance (non-blocking, close-on-exec), or nil when the
-    /// kernel or the caller gave none: then poll `changes()`.
-    public let descriptor: Int32?
+    /// The inotify instance (non-blocking, close-on-exec) once `notify()`
+    /// made one; nil before, or when the kernel gave none: then poll `changes()`.
+    public private(set) var descriptor: Int32?
+    private var watches: Set<Int32> = []
+    private var released = false
 
     /// Directories below a watched folder that get a watch of their own.
     static let maxWatches = 1024
 
-    /// - Parameter useInotify: false forces the polling fallback.
-    public init(paths: [String], useInotify: Bool = true) {
+    /// Takes the first snapshot; events come only after `notify()`.
+    public init(paths: [String]) {
         self.paths = paths
-        let fd = useInotify ? inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC)) : -1
-        descriptor = fd >= 0 ? fd : nil
-        addWatches()
         snapshot = takeSnapshot()
     }
 
     deinit {
         if let descriptor { close(descriptor) }
+    }
+
+    /// Starts inotify and watches the paths' directories. False when inotify
+    /// is unavailable (then poll `changes()`). Changes made before this call
+    /// still show in the next `changes()` (the snapshot is older).
+    @discardableResult
+    public func notify() -> Bool {
+        if descriptor != nil { return true }
+        let fd = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
+        guard fd >= 0 else { return false }
+        descriptor = fd
+        addWatches()
+        return true
+    }
+
+    /// Removes every watch, keeping the descriptor. The kernel frees a watch
+    /// only after an RCU grace period (milliseconds), and closing an inotify
+    /// descriptor that still has watches waits for it: a supervisor about to
+    /// exit calls this first, so the wait overlaps the service's shutdown
+    /// instead of delaying the exit.
+    public func release() {
+        guard let fd = descriptor, !released else { return }
+        released = true
+        for wd in watches { inotify_rm_watch(fd, wd) }
+        watches = []
+        _ = drain()   // the IN_IGNORED events of the removals
     }
 
     static let eventMask: UInt32 = UInt32(IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_MOVED_FROM | IN_MOVED_TO
@@ -58,11 +83,15 @@ public final class FileWatcher {
     /// Adding a watch that exists only updates it, so this runs again after
     /// each batch of events to pick up folders created since.
     private func addWatches() {
-        guard let fd = descriptor else { return }
+        guard let fd = descriptor, !released else { return }
         var added = 0
         func watch(_ dir: String) {
             guard added < Self.maxWatches else { return }
-            if inotify_add_watch(fd, dir, Self.eventMask) >= 0 { added += 1 }
+            let wd = inotify_add_watch(fd, dir, Self.eventMask)
+            if wd >= 0 {
+                added += 1
+                watches.insert(wd)
+            }
         }
         func watchTree(_ dir: String, depth: Int) {
             watch(dir)

@@ -104,19 +104,39 @@ extension ServiceRunner {
 
     // MARK: Watching
 
+    var watchers: [FileWatcher] { [userWatcher] + (packageWatcher.map { [$0] } ?? []) }
+
     /// Reacts to changes of the watched files: at once through inotify when
-    /// every watcher has it, else by polling (every 2 s, 0.5 s in `dev`).
-    func scheduleWatching() {
-        let watchers = [userWatcher] + (packageWatcher.map { [$0] } ?? [])
-        if watchers.allSatisfy({ $0.descriptor != nil }) {
+    /// the kernel has it, else by polling (every 2 s, 0.5 s in `dev`).
+    /// `start` arms inotify a second after start-up, once the service runs:
+    /// a service that exits at once then never pays for releasing watches
+    /// (see `FileWatcher.release`), and an edit made in between is still
+    /// seen, the watchers' snapshots being older.
+    func startWatching() {
+        loop.schedule(after: options.mode == .dev ? .zero : .seconds(1)) { [unowned self] in
+            guard self.phase != .finished else { return }
+            let watchers = self.watchers
+            guard watchers.allSatisfy({ $0.notify() }) else { return self.scheduleWatching() }
             for watcher in watchers {
-                loop.watchReadable(watcher.descriptor!) { [unowned self] in
+                self.loop.watchReadable(watcher.descriptor!) { [unowned self] in
                     guard watcher.drain(), self.phase != .finished else { return }
                     self.checkWatchedFiles(debounce: .milliseconds(20))
                 }
             }
-            return
+            self.checkWatchedFiles(debounce: .milliseconds(20))
         }
+    }
+
+    /// Drops the inotify watches as soon as roost is going to exit.
+    func stopWatching() {
+        for watcher in watchers {
+            if let fd = watcher.descriptor { loop.unwatchReadable(fd) }
+            watcher.release()
+        }
+    }
+
+    /// The polling fallback.
+    func scheduleWatching() {
         let interval = options.mode == .dev ? Duration.milliseconds(500) : options.watchInterval
         loop.schedule(after: interval) { [unowned self] in
             guard self.phase != .finished else { return }

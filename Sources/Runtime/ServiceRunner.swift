@@ -129,7 +129,7 @@ public final class ServiceRunner {
         writeHealth(.unknown, "no check has finished yet")
         loop.onSignal = { [unowned self] signal in self.handle(signal) }
         if gatewayListener != nil { startGateway() }
-        scheduleWatching()
+        startWatching()
         if binds.entries.isEmpty {
             startFirstTime()
         } else {
@@ -146,6 +146,7 @@ public final class ServiceRunner {
     }
 
     func finish(_ code: Int32) {
+        stopWatching()
         phase = .finished
         health?.stop()
         if let gateway, gateway.isRunning { _ = loop.signal(gateway, .kill) }
@@ -200,6 +201,7 @@ public final class ServiceRunner {
     /// the signal when there was no service to stop.
     func shutdown(because signal: Signal) {
         let code = 128 + signal.rawValue
+        stopWatching()
         switch phase {
         case .finished:
             return

@@ -19,9 +19,16 @@ final class FileWatcherTests: XCTestCase {
         return poll(&p, 1, seconds * 1000) == 1
     }
 
+    /// A watcher with inotify on.
+    func watching(_ paths: [String]) -> FileWatcher {
+        let watcher = FileWatcher(paths: paths)
+        XCTAssertTrue(watcher.notify(), "inotify is available on Linux")
+        return watcher
+    }
+
     /// Waits for an event, drains it and returns what changed.
     func nextChanges(_ watcher: FileWatcher) throws -> [String] {
-        let fd = try XCTUnwrap(watcher.descriptor, "inotify is available on Linux")
+        let fd = try XCTUnwrap(watcher.descriptor)
         XCTAssertTrue(readable(fd), "no inotify event")
         XCTAssertTrue(watcher.drain())
         return watcher.changes()
@@ -30,16 +37,21 @@ final class FileWatcherTests: XCTestCase {
     func testEditOfAWatchedFileIsAnEvent() throws {
         let file = dir + "/user.toml"
         try "a = 1\n".write(toFile: file, atomically: false, encoding: .utf8)
-        let watcher = FileWatcher(paths: [file])
+        let watcher = watching([file])
         XCTAssertFalse(watcher.drain(), "nothing happened yet")
         try "a = 2\n".write(toFile: file, atomically: false, encoding: .utf8)
         XCTAssertEqual(try nextChanges(watcher), [file])
         XCTAssertEqual(watcher.changes(), [], "reported once")
+        // Released watches queue nothing (events are queued by the write itself).
+        watcher.release()
+        try "a = 3\n".write(toFile: file, atomically: false, encoding: .utf8)
+        XCTAssertFalse(watcher.drain())
+        XCTAssertEqual(watcher.changes(), [file], "the snapshot still sees it")
     }
 
     func testFileCreatedInAMissingDirectoryIsSeen() throws {
         let file = dir + "/user/demo/config/user.toml"
-        let watcher = FileWatcher(paths: [file])
+        let watcher = watching([file])
         try FileManager.default.createDirectory(atPath: dir + "/user/demo/config", withIntermediateDirectories: true)
         // Directories appear first: each event refreshes the watches until
         // the file itself shows up.
@@ -57,7 +69,7 @@ final class FileWatcherTests: XCTestCase {
         try "a = 1\n".write(toFile: dir + "/..2024_1/user.toml", atomically: false, encoding: .utf8)
         try fm.createSymbolicLink(atPath: dir + "/..data", withDestinationPath: "..2024_1")
         try fm.createSymbolicLink(atPath: dir + "/user.toml", withDestinationPath: "..data/user.toml")
-        let watcher = FileWatcher(paths: [dir + "/user.toml"])
+        let watcher = watching([dir + "/user.toml"])
 
         try fm.createDirectory(atPath: dir + "/..2024_2", withIntermediateDirectories: true)
         try "a = 2\n".write(toFile: dir + "/..2024_2/user.toml", atomically: false, encoding: .utf8)
@@ -70,15 +82,15 @@ final class FileWatcherTests: XCTestCase {
 
     func testFileInAWatchedFolderTreeIsSeen() throws {
         try FileManager.default.createDirectory(atPath: dir + "/config/sub", withIntermediateDirectories: true)
-        let watcher = FileWatcher(paths: [dir + "/config"])
+        let watcher = watching([dir + "/config"])
         try "x".write(toFile: dir + "/config/sub/nginx.conf", atomically: false, encoding: .utf8)
         XCTAssertEqual(try nextChanges(watcher), [dir + "/config/sub/nginx.conf"])
     }
 
     func testPollingFallbackWithoutInotify() throws {
         let file = dir + "/user.toml"
-        let watcher = FileWatcher(paths: [file], useInotify: false)
-        XCTAssertNil(watcher.descriptor)
+        let watcher = FileWatcher(paths: [file])
+        XCTAssertNil(watcher.descriptor, "no inotify until notify()")
         XCTAssertFalse(watcher.drain())
         XCTAssertEqual(watcher.changes(), [])
         try "a = 1\n".write(toFile: file, atomically: false, encoding: .utf8)
