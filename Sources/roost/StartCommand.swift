@@ -110,6 +110,7 @@ func runLifecycle(_ options: RunOptions) -> Never {
 struct StartCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "start",
+        _superCommandName: "roost",   // named "roost start" in help when parsed as the root (see Roost.main)
         abstract: "Run the service's whole lifecycle, as PID 1 in a container.",
         discussion: """
         Waits for binds, renders config and hooks into <svc-root>/<pkg>, runs init, \
@@ -118,7 +119,8 @@ struct StartCommand: ParsableCommand {
         package's shutdown signal and timeout and exits with its status (its code, or \
         128 + signal). HUP and changes to user.toml re-render: reconfigure if the \
         package has a reconfigure hook, restart otherwise.
-        """
+        """,
+        version: roostVersion
     )
 
     @OptionGroup var service: ServiceOptions
@@ -139,6 +141,7 @@ struct StartCommand: ParsableCommand {
 struct DevCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dev",
+        _superCommandName: "roost",   // named "roost dev" in help when parsed as the root (see Roost.main)
         abstract: "Run the service locally, re-rendering as you edit (no root, no /hab).",
         discussion: """
         Everything lives under ./.roost (service directories, rendered files, data that \
@@ -146,7 +149,8 @@ struct DevCommand: ParsableCommand {
         default.toml, config/, hooks/, user.toml or the binds file are rendered, shown \
         as a diff, and applied like `roost start` applies them. A template or TOML \
         error is shown and the running service is left as it was. Ctrl-C stops it.
-        """
+        """,
+        version: roostVersion
     )
 
     @OptionGroup var service: ServiceOptions
@@ -176,7 +180,7 @@ func currentDirectory() -> String {
 
 /// The bind probe's child process (see `ProbeProtocol`).
 struct ProbeBindsCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "__probe-binds", shouldDisplay: false)
+    static let configuration = CommandConfiguration(commandName: "__probe-binds", _superCommandName: "roost", shouldDisplay: false)
 
     func run() throws {
         let request = processEnvironment()[ProbeProtocol.requestVariable] ?? ""
@@ -186,7 +190,7 @@ struct ProbeBindsCommand: ParsableCommand {
 
 /// The HTTP gateway's child process (see `HealthGateway`).
 struct HTTPGatewayCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "__http-gateway", shouldDisplay: false)
+    static let configuration = CommandConfiguration(commandName: "__http-gateway", _superCommandName: "roost", shouldDisplay: false)
 
     /// Shown in `ps` only: the listening socket is stdin, bound by PID 1.
     @Argument var address: String

@@ -15,6 +15,28 @@ final class CommandLineTests: XCTestCase {
         try shell([roostBinary()] + arguments, environment: environment)
     }
 
+    // MARK: start and dev, parsed as the root of their own command tree
+
+    func testStartAndDevKeepTheirHelpAndErrorsWhenParsedDirectly() throws {
+        for command in ["start", "dev"] {
+            let help = try roost([command, "--help"])
+            XCTAssertEqual(help.status, 0, help.stderr)
+            XCTAssertTrue(help.stdout.contains("USAGE: roost \(command) "), help.stdout)
+            XCTAssertTrue(help.stdout.contains("--http-listen <ADDR:PORT>"), help.stdout)
+            let viaHelp = try roost(["help", command])
+            XCTAssertEqual(viaHelp.stdout, help.stdout, "the same declarations either way")
+
+            let unknown = try roost([command, "--no-such-option"])
+            XCTAssertEqual(unknown.status, 64, unknown.stderr)
+            XCTAssertTrue(unknown.stderr.contains("Unknown option '--no-such-option'"), unknown.stderr)
+            XCTAssertTrue(unknown.stderr.contains("Usage: roost \(command) "), unknown.stderr)
+            let invalid = try roost([command, "--restart", "sometimes"])
+            XCTAssertEqual(invalid.status, 64, invalid.stderr)
+            XCTAssertTrue(invalid.stderr.contains("--restart must be on-failure, always or never"), invalid.stderr)
+        }
+        XCTAssertTrue(try roost(["--help"]).stdout.contains("start"), "still listed under roost")
+    }
+
     // MARK: roost template
 
     func testTemplateRendersAndReportsEveryKindOfBadInput() throws {
