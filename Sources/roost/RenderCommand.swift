@@ -8,12 +8,14 @@ import Runtime
 struct RenderCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "render",
+        _superCommandName: "roost",   // named "roost render" in help when parsed as the root (see Roost.main)
         abstract: "Render the package's config files and hooks without starting anything.",
         discussion: """
         Writes into the service directory (<svc-root>/<pkg>/config and hooks) unless --out \
         is given, atomically, and only files whose content changed. Nothing is written \
         unless every template renders.
-        """
+        """,
+        version: roostVersion
     )
 
     @OptionGroup var service: ServiceOptions

@@ -19,11 +19,13 @@ struct Roost: ParsableCommand {
     /// declarations, validation, errors and help ("roost start …"), but
     /// swift-argument-parser then skips building, by reflection, the argument
     /// sets it needs only for the whole tree (the completion-script check and
-    /// the matched subcommand's passthrough check). That was 3/4 of the CPU
-    /// time of `roost start` (BENCHMARKS.md); `start` is every container's
-    /// start, and the others are processes roost itself spawns.
+    /// the matched subcommand's passthrough check): 22 % of the instructions
+    /// of `roost start` (BENCHMARKS.md). `start` is every container's start,
+    /// `health` runs at every Docker HEALTHCHECK, `render` and `template` in
+    /// CI, and the `__` commands are processes roost itself spawns.
     static let parsedAsRoot: [String: ParsableCommand.Type] = [
-        "start": StartCommand.self, "dev": DevCommand.self,
+        "start": StartCommand.self, "dev": DevCommand.self, "render": RenderCommand.self,
+        "health": HealthCommand.self, "template": TemplateCommand.self,
         "__probe-binds": ProbeBindsCommand.self, "__http-gateway": HTTPGatewayCommand.self,
     ]
 
