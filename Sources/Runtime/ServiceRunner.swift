@@ -74,7 +74,7 @@ public final class ServiceRunner {
                                               roots: .init(pkgs: options.settings.pkgsRoot, svc: options.settings.svcRoot))
         binds = try BindSet.configure(package: package, options: options.bindOptions,
                                       environment: options.settings.environment, bindsFile: options.bindsFile)
-        service = try LoadedService.load(options.settings)
+        service = try LoadedService.load(options.settings, package: package)
         templates = try PackageTemplates.load(service.package)
         layout = service.layout
         log = Log(format: options.logFormat, service: package.name, styled: options.mode == .dev)

@@ -46,9 +46,15 @@ public struct LoadedService: Sendable {
 
     /// Reads the package and every config layer; errors name the file or
     /// variable, line and column.
-    public static func load(_ settings: ServiceSettings, binds: [BoundGroup] = []) throws(HabitatError) -> LoadedService {
-        let package = try PackageLocator.load(settings.packageArgument,
-                                              roots: .init(pkgs: settings.pkgsRoot, svc: settings.svcRoot))
+    /// `package`, when the caller has just read it, is not read again.
+    public static func load(_ settings: ServiceSettings, binds: [BoundGroup] = [],
+                            package alreadyRead: ServicePackage? = nil) throws(HabitatError) -> LoadedService {
+        let package: ServicePackage
+        if let alreadyRead {
+            package = alreadyRead
+        } else {
+            package = try PackageLocator.load(settings.packageArgument, roots: .init(pkgs: settings.pkgsRoot, svc: settings.svcRoot))
+        }
         let layout = ServiceLayout(svcRoot: settings.svcRoot, packageName: package.name)
         let config = try LayeredConfig.load(.init(
             defaultTOML: package.defaultTOMLPath,

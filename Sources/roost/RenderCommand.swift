@@ -72,7 +72,7 @@ struct RenderCommand: ParsableCommand {
             }
             groups = BindResolution.groups(binds, statuses: statuses)
         }
-        let loaded = try LoadedService.load(settings, binds: groups)
+        let loaded = try LoadedService.load(settings, binds: groups, package: package)
         for note in loaded.notes { writeStderr("roost: note: \(note)\n") }
         let templates = try PackageTemplates.load(loaded.package)
         let files = try templates.render(loaded.context, helpers: HabitatHelpers(pkgPaths: settings.pkgPaths, strictPkgPathFor: true))
