@@ -87,6 +87,25 @@ final class GatewayTests: XCTestCase {
         XCTAssertEqual(roost.wait(timeout: 15), 143, roost.output)
     }
 
+    func testPastTheConnectionCapTheOldestIdleConnectionMakesRoom() throws {
+        let pkg = try TestPackage(in: dir, hooks: ["run": "#!/bin/sh\nexec sleep 300\n"])
+        let port: UInt16 = 28645
+        let roost = try start(pkg, ["--http-listen", "127.0.0.1:\(port)"])
+        roost.waitFor("service started")
+        // More idle connections than the gateway keeps (256): a new client
+        // is still answered, and the first of them was closed for it.
+        let idle = (0..<300).map { _ in connect(port: port, sending: "") }
+        defer { for fd in idle { close(fd) } }
+        XCTAssertTrue(exchange(port: port, "GET /services HTTP/1.1\r\n\r\n").hasPrefix("HTTP/1.1 200 OK"), roost.output)
+        var p = pollfd(fd: idle[0], events: Int16(POLLIN), revents: 0)
+        XCTAssertEqual(poll(&p, 1, 20_000), 1, "the oldest connection was closed")
+        var byte: UInt8 = 0
+        XCTAssertLessThanOrEqual(recv(idle[0], &byte, 1, Int32(MSG_DONTWAIT)), 0, "closed without an answer")
+
+        roost.signal(SIGTERM)
+        XCTAssertEqual(roost.wait(timeout: 15), 143, roost.output)
+    }
+
     func testGatewayThatDiesIsRestarted() throws {
         let pkg = try TestPackage(in: dir, hooks: ["run": "#!/bin/sh\nexec sleep 300\n"])
         let port: UInt16 = 28642
