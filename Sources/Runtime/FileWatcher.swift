@@ -113,14 +113,15 @@ public final class FileWatcher {
         }
     }
 
-    /// Reads every queued inotify event (without blocking) and refreshes the
-    /// watches. True when there was at least one event.
+    /// Reads the queued inotify events (without blocking, at most 512 KiB of
+    /// them: a file written nonstop beside a watched one must not keep the
+    /// caller here) and refreshes the watches. True when there was an event.
     @discardableResult
     public func drain() -> Bool {
         guard let fd = descriptor else { return false }
         var any = false
         var buffer = [UInt8](repeating: 0, count: 8192)
-        while true {
+        for _ in 0..<64 {
             let n = read(fd, &buffer, buffer.count)
             if n > 0 { any = true; continue }
             if n < 0 && errno == EINTR { continue }
@@ -129,6 +130,9 @@ public final class FileWatcher {
         if any { addWatches() }
         return any
     }
+
+    /// True once `release()` was called.
+    public var isReleased: Bool { released }
 
     func takeSnapshot() -> [String: Stamp] {
         var out: [String: Stamp] = [:]

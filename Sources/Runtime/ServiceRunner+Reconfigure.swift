@@ -120,13 +120,26 @@ extension ServiceRunner {
             defer { if self.options.mode == .start { ExecutablePages.release() } }
             let watchers = self.watchers
             guard watchers.allSatisfy({ $0.notify() }) else { return self.scheduleWatching() }
-            for watcher in watchers {
-                self.loop.watchReadable(watcher.descriptor!) { [unowned self] in
-                    guard watcher.drain(), self.phase != .finished else { return }
-                    self.checkWatchedFiles(debounce: .milliseconds(20))
-                }
+            for watcher in watchers { self.listen(to: watcher) }
+            self.checkWatchedFiles(debounce: .milliseconds(15))
+        }
+    }
+
+    /// Waits for the watcher's next inotify event; then stops listening for
+    /// 10 ms (events keep queueing) before comparing snapshots, so files
+    /// written nonstop in a watched directory cost one look per 10 ms, never
+    /// a busy loop, and an editor's several writes are seen together.
+    func listen(to watcher: FileWatcher) {
+        guard let fd = watcher.descriptor, !watcher.isReleased else { return }
+        loop.watchReadable(fd) { [unowned self] in
+            guard watcher.drain() else { return }
+            self.loop.unwatchReadable(fd)
+            self.loop.schedule(after: .milliseconds(10)) { [unowned self] in
+                guard self.phase != .finished, !watcher.isReleased else { return }
+                watcher.drain()
+                self.checkWatchedFiles(debounce: .milliseconds(15))
+                self.listen(to: watcher)
             }
-            self.checkWatchedFiles(debounce: .milliseconds(20))
         }
     }
 

@@ -87,6 +87,23 @@ final class FileWatcherTests: XCTestCase {
         XCTAssertEqual(try nextChanges(watcher), [dir + "/config/sub/nginx.conf"])
     }
 
+    /// One drain reads a bounded amount, however many events are queued (a
+    /// file written nonstop beside user.toml must not hold the event loop).
+    func testDrainIsBounded() throws {
+        let file = dir + "/user.toml"
+        let watcher = watching([file])
+        let padding = String(repeating: "x", count: 40)
+        // 12,000 creations of 48-byte names: about 770 KB of events queued.
+        for i in 0..<12_000 {
+            let fd = open(dir + "/\(padding)-\(i)", O_CREAT | O_WRONLY, 0o644)
+            XCTAssertGreaterThanOrEqual(fd, 0)
+            close(fd)
+        }
+        XCTAssertTrue(watcher.drain())
+        XCTAssertTrue(watcher.drain(), "events were left for the next turn")
+        XCTAssertEqual(watcher.changes(), [], "none of them is the watched file")
+    }
+
     func testPollingFallbackWithoutInotify() throws {
         let file = dir + "/user.toml"
         let watcher = FileWatcher(paths: [file])
