@@ -1,83 +1,104 @@
 #!/usr/bin/env bash
 # Side-by-side benchmarks (one run, same machine): roost vs tini and dumb-init
-# as a supervisor, roost's own start-up work, roost cert ensure vs openssl, and
-# template rendering vs handlebars.js and handlebars-rust. Needs: hyperfine
-# tini dumb-init openssl node handlebars (Debian packages) and a release build;
-# the handlebars-rust column only when HBS_RUST_BENCH names an already built
-# harness (not in this repository, see BENCHMARKS.md):
-#   swift build -c release && [HBS_RUST_BENCH=/path/to/hbs-rust-bench] bench/run.sh
+# as a supervisor (start, idle memory, SIGTERM to exit), change-to-reconfigure,
+# roost's own start-up work, roost cert ensure vs openssl, and template
+# rendering vs handlebars.js and handlebars-rust. Needs: hyperfine tini
+# dumb-init openssl node handlebars linux-perf (Debian packages), the static
+# binary the image ships and a release build; the handlebars-rust column only
+# when HBS_RUST_BENCH names an already built harness (not in this repository,
+# see BENCHMARKS.md):
+#   scripts/build-static.sh && swift build -c release && [HBS_RUST_BENCH=/path/to/hbs-rust-bench] bench/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOST=${ROOST:-$PWD/.build/release/roost}
-# The container image ships the fully static build (no dynamic loading of the
-# Swift runtime); build it with:
-#   swift build -c release -Xswiftc -static-executable --product roost --scratch-path .build-static
-STATIC=$PWD/.build-static/release/roost
+# The fully static, stripped binary (scripts/build-static.sh holds its flags).
+STATIC=${STATIC:-$PWD/.build-static/release/roost}
 work=$(mktemp -d)
 chmod 755 "$work"   # the service runs as the package's user, who must reach it
 trap 'rm -rf "$work"' EXIT
-for tool in hyperfine tini dumb-init openssl node; do command -v $tool >/dev/null || { echo "missing $tool"; exit 1; }; done
+for tool in hyperfine tini dumb-init openssl node perf; do command -v $tool >/dev/null || { echo "missing $tool"; exit 1; }; done
+[ -x "$STATIC" ] || { echo "no static build: run scripts/build-static.sh"; exit 1; }
+DYNAMIC=(); [ -x "$ROOST" ] && DYNAMIC=("$ROOST")
 
-# A package whose service is /bin/true, and one whose service sleeps.
-mk() { mkdir -p "$work/$1/hooks"; printf 'pkg_name=%s\npkg_origin=bench\npkg_version=1.0.0\n' "$1" > "$work/$1/plan.sh"; printf '#!/bin/sh\nexec %s\n' "$2" > "$work/$1/hooks/run"; chmod +x "$work/$1/hooks/run"; }
+# A package whose service is /bin/true, and one whose service sleeps; both run
+# as nobody (roost runs them as the package's user when it is root).
+mk() { mkdir -p "$work/$1/hooks"; printf 'pkg_name=%s\npkg_origin=bench\npkg_version=1.0.0\npkg_svc_user=nobody\npkg_svc_group=nogroup\n' "$1" > "$work/$1/plan.sh"; printf '#!/bin/sh\nexec %s\n' "$2" > "$work/$1/hooks/run"; chmod +x "$work/$1/hooks/run"; }
 mk truepkg /bin/true
 mk sleeppkg "sleep 300"
+start_args() { echo "start $work/$1 --svc-root $work/svc --user-root $work/user"; }
 
-echo "## start and reap /bin/true"
-static_cmd=()
-[ -x "$STATIC" ] && static_cmd=("$STATIC start $work/truepkg --svc-root $work/svc --user-root $work/user --restart never")
-hyperfine -N --warmup 10 --runs 200 --export-markdown "$work/start.md" \
-  "$ROOST start $work/truepkg --svc-root $work/svc --user-root $work/user --restart never" "${static_cmd[@]}" \
-  "tini -s -- /bin/true" "dumb-init /bin/true" "/bin/true" >/dev/null
-cat "$work/start.md"
+echo "## start and reap /bin/true (hyperfine, 300 runs; ratio to tini from the same run)"
+cmds=("$STATIC $(start_args truepkg) --restart never")
+for r in "${DYNAMIC[@]}"; do cmds+=("$r $(start_args truepkg) --restart never"); done
+cmds+=("tini -s -- /bin/true" "dumb-init /bin/true" "/bin/true")
+hyperfine -N --warmup 20 --runs 300 --export-json "$work/start.json" "${cmds[@]}" >/dev/null 2>&1
+python3 - "$work/start.json" <<'PY'
+import json, sys
+results = json.load(open(sys.argv[1]))["results"]
+tini = next(r for r in results if r["command"].startswith("tini"))
+print("| command | mean | median | vs tini |\n| --- | ---: | ---: | ---: |")
+for r in results:
+    name = r["command"].split(" --svc-root")[0].replace(sys.argv[1].rsplit("/", 1)[0] + "/", "")
+    print(f"| `{name}` | {r['mean']*1000:.2f} ms | {r['median']*1000:.2f} ms | {r['median']/tini['median']:.2f}x |")
+PY
+
+echo; echo "## CPU time of the same (perf stat, task-clock, 200 runs)"
+for c in "$STATIC $(start_args truepkg) --restart never" "tini -s -- /bin/true" "dumb-init /bin/true"; do
+  printf '%-28s ' "${c%% *}"; perf stat -r 200 -x, -e task-clock $c 2>&1 >/dev/null | awk -F, '/task-clock/ {printf "%.2f ms CPU\n", $1}'
+done 2>/dev/null
 
 echo; echo "## roost's own start-up work (package, config layers, all templates) on the bundled example"
 # `--version` is the floor: exec, the Swift runtime and argument parsing.
-own=("$ROOST --version" "$ROOST render . --check" "$ROOST config show .")
-[ -x "$STATIC" ] && own+=("$STATIC --version" "$STATIC render . --check" "$STATIC config show .")
+own=("$STATIC --version" "$STATIC render . --check" "$STATIC config show .")
+for r in "${DYNAMIC[@]}"; do own+=("$r --version" "$r render . --check"); done
 hyperfine -N --warmup 10 --runs 200 --export-markdown "$work/own.md" "${own[@]}" >/dev/null 2>&1
 cat "$work/own.md"
 
-echo; echo "## idle RSS while supervising sleep (kB: VmRSS, of which private RssAnon)"
-rss() { awk '/^VmRSS/ {r=$2} /^RssAnon/ {a=$2} END {print r " (" a ")"}' /proc/$1/status; }
-"$ROOST" start "$work/sleeppkg" --svc-root "$work/svc" --user-root "$work/user" >/dev/null 2>&1 & R=$!
-S=""; [ -x "$STATIC" ] && { "$STATIC" start "$work/sleeppkg" --svc-root "$work/svc-static" --user-root "$work/user" >/dev/null 2>&1 & S=$!; }
+echo; echo "## idle memory while supervising sleep (kB from /proc/PID/status, and /usr/bin/time -v's peak)"
+rss() { awk '/^VmRSS/ {r=$2} /^RssAnon/ {a=$2} /^RssFile/ {f=$2} END {printf "%6d  (private %d, file %d)", r, a, f}' /proc/$1/status; }
+"$STATIC" $(start_args sleeppkg) >/dev/null 2>&1 & S=$!
 tini -s -- sleep 300 & T=$!
 dumb-init sleep 300 & D=$!
-sleep 2
-echo "roost $(rss $R)   roost (static) $([ -n "$S" ] && rss $S)   tini $(rss $T)   dumb-init $(rss $D)"
-kill -TERM $R $T $D $S; wait $R $T $D $S 2>/dev/null || true
+sleep 3   # past roost's arming of inotify, 1 s after start
+echo "roost (static) $(rss $S)"; echo "tini           $(rss $T)"; echo "dumb-init      $(rss $D)"
+kill -TERM $S $T $D; wait $S $T $D 2>/dev/null || true
+for c in "$STATIC $(start_args truepkg) --restart never" "tini -s -- /bin/true" "dumb-init /bin/true"; do
+  printf '%-28s peak RSS ' "${c%% *}"; /usr/bin/time -v $c 2>&1 >/dev/null | awk '/Maximum resident/ {print $6 " kB"}'
+done
 
-echo; echo "## SIGTERM to child exit (median of 30, ms)"
-python3 - "$ROOST" "$work" "$STATIC" <<'PY'
-import subprocess, sys, time, statistics, os, signal, shutil
-roost, work, static = sys.argv[1], sys.argv[2], sys.argv[3]
+echo; echo "## SIGTERM to exit while supervising sleep, 2 s after start (median of 20, ms)"
+python3 - "$STATIC" "$work" <<'PY'
+import subprocess, sys, time, statistics, signal
+static, work = sys.argv[1], sys.argv[2]
 cmds = {
-  "roost": [roost, "start", f"{work}/sleeppkg", "--svc-root", f"{work}/svc", "--user-root", f"{work}/user"],
   "roost (static)": [static, "start", f"{work}/sleeppkg", "--svc-root", f"{work}/svc", "--user-root", f"{work}/user"],
   "tini": ["tini", "-s", "--", "sleep", "300"],
   "dumb-init": ["dumb-init", "sleep", "300"],
 }
+medians = {}
 for name, cmd in cmds.items():
-    if shutil.which(cmd[0]) is None:   # no static build
-        continue
     times = []
-    for _ in range(30):
+    for _ in range(20):
         p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        # wait until the child (sleep) exists
         deadline = time.time() + 5
-        while time.time() < deadline:
+        while time.time() < deadline:   # until the child (sleep) runs
             try:
                 kids = open(f"/proc/{p.pid}/task/{p.pid}/children").read().split()
             except FileNotFoundError:
                 kids = []
             if kids and "sleep" in open(f"/proc/{kids[0]}/cmdline").read(): break
             time.sleep(0.005)
-        time.sleep(0.05)
+        time.sleep(2)   # a running container: roost's file watches are armed
         t0 = time.perf_counter(); p.send_signal(signal.SIGTERM); p.wait()
         times.append((time.perf_counter() - t0) * 1000)
-    print(f"{name:15s} {statistics.median(times):.2f} ms (exit {p.returncode})")
+    medians[name] = statistics.median(times)
+    print(f"{name:15s} {medians[name]:.2f} ms (exit {p.returncode})")
+for name in ("roost (static)", "dumb-init"):
+    print(f"{name} / tini: {medians[name] / medians['tini']:.2f}x")
 PY
+
+echo; echo "## change to reconfigure: from the write to the reconfigure hook's start"
+python3 bench/reconfigure-latency.py "$STATIC" "$work" 20
 
 echo; echo "## certificate: roost cert ensure vs openssl req (RSA-2048, self-signed)"
 hyperfine -N --warmup 3 --runs 30 \

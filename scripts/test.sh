@@ -51,7 +51,8 @@ for target in "-d deploy" "-f Dockerfile"; do
 done
 
 echo "== static roost in an empty root file system (as in a scratch image)"
-swift build -c release -Xswiftc -static-executable --product roost --scratch-path .build-static 2>&1 | grep -vE "^\[[0-9]+/[0-9]+\]" | tail -2
+# scripts/build-static.sh holds the flags the image uses (static, gc-sections, stripped).
+scripts/build-static.sh 2>&1 | grep -vE "^\[[0-9]+/[0-9]+\]" | tail -2
 empty=$(mktemp -d)
 cp .build-static/release/roost "$empty/roost"
 printf 'port = {{cfg.port}}\n' > "$empty/t.hbs"

@@ -12,6 +12,9 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/auxv.h>
+#include <sys/mman.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -226,4 +229,35 @@ int roost_is_dynamically_linked(void) {
     // AT_BASE is where the kernel loaded the program interpreter; a static
     // executable has none.
     return getauxval(AT_BASE) != 0;
+}
+
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21
+#endif
+
+int roost_release_executable_pages(void) {
+    // The executable's read-only mappings (code, constants, Swift metadata)
+    // are file pages: MADV_PAGEOUT unmaps them from this process, and one
+    // touched again is mapped back from the page cache (or read again).
+    // Writable mappings are left alone.
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) return -1;
+    exe[n] = 0;
+    FILE *maps = fopen("/proc/self/maps", "re");
+    if (!maps) return -1;
+    char line[4096 + 128];
+    int released = 0;
+    while (fgets(line, sizeof line, maps)) {
+        unsigned long start, end;
+        char perms[8];
+        int path_at = 0;
+        if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %n", &start, &end, perms, &path_at) < 3 || path_at == 0) continue;
+        char *path = line + path_at;
+        path[strcspn(path, "\n")] = 0;
+        if (strcmp(path, exe) != 0 || strchr(perms, 'w')) continue;
+        if (madvise((void *)start, end - start, MADV_PAGEOUT) == 0) released++;
+    }
+    fclose(maps);
+    return released;
 }

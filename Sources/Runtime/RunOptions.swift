@@ -28,8 +28,8 @@ public struct RunOptions: Sendable {
     /// Time limit of every other hook (post-run, reconfigure, post-stop).
     public var hookTimeout: Duration = .seconds(60)
     public var logFormat: Log.Format = .text
-    /// `ADDR:PORT` for Habitat's health endpoints (`/services/<svc>/<group>/health`).
-    public var httpListen: String?
+    /// Where to serve Habitat's health endpoints (`/services/<svc>/<group>/health`).
+    public var httpListen: ListenAddress?
     /// How often watched files are checked.
     public var watchInterval: Duration = .seconds(2)
 

@@ -109,16 +109,67 @@ extension ServiceRunner {
 
     // MARK: Watching
 
+    var watchers: [FileWatcher] { [userWatcher] + (packageWatcher.map { [$0] } ?? []) }
+
+    /// Reacts to changes of the watched files: at once through inotify when
+    /// the kernel has it, else by polling (every 2 s, 0.5 s in `dev`).
+    /// `start` arms inotify a second after start-up, once the service runs:
+    /// a service that exits at once then never pays for releasing watches
+    /// (see `FileWatcher.release`), and an edit made in between is still
+    /// seen, the watchers' snapshots being older. Then start-up is over: the
+    /// binary's pages it touched (argument parsing, package loading,
+    /// rendering) leave roost's resident set until they are needed again.
+    func startWatching() {
+        loop.schedule(after: options.mode == .dev ? .zero : .seconds(1)) { [unowned self] in
+            guard self.phase != .finished else { return }
+            defer { if self.options.mode == .start { ExecutablePages.release() } }
+            let watchers = self.watchers
+            guard watchers.allSatisfy({ $0.notify() }) else { return self.scheduleWatching() }
+            for watcher in watchers { self.listen(to: watcher) }
+            self.checkWatchedFiles(debounce: .milliseconds(10))
+        }
+    }
+
+    /// Waits for the watcher's next inotify event; then stops listening for
+    /// 5 ms (events keep queueing) before comparing snapshots, so files
+    /// written nonstop in a watched directory cost one look per 5 ms, never
+    /// a busy loop; a change then waits for 10 quiet ms (an editor's several
+    /// writes make one reload).
+    func listen(to watcher: FileWatcher) {
+        guard let fd = watcher.descriptor, !watcher.isReleased else { return }
+        loop.watchReadable(fd) { [unowned self] in
+            guard watcher.drain() else { return }
+            self.loop.unwatchReadable(fd)
+            self.loop.schedule(after: .milliseconds(5)) { [unowned self] in
+                guard self.phase != .finished, !watcher.isReleased else { return }
+                watcher.drain()
+                self.checkWatchedFiles(debounce: .milliseconds(10))
+                self.listen(to: watcher)
+            }
+        }
+    }
+
+    /// Drops the inotify watches as soon as roost is going to exit.
+    func stopWatching() {
+        for watcher in watchers {
+            if let fd = watcher.descriptor { loop.unwatchReadable(fd) }
+            watcher.release()
+        }
+    }
+
+    /// The polling fallback.
     func scheduleWatching() {
         let interval = options.mode == .dev ? Duration.milliseconds(500) : options.watchInterval
         loop.schedule(after: interval) { [unowned self] in
             guard self.phase != .finished else { return }
-            self.checkWatchedFiles()
+            self.checkWatchedFiles(debounce: .milliseconds(300))
             self.scheduleWatching()
         }
     }
 
-    func checkWatchedFiles() {
+    /// Editors write in several steps: a reload waits until the files were
+    /// quiet for `debounce`.
+    func checkWatchedFiles(debounce: Duration) {
         let userChanges = userWatcher.changes()
         let packageChanges = packageWatcher?.changes() ?? []
         guard !userChanges.isEmpty || !packageChanges.isEmpty else { return }
@@ -127,7 +178,7 @@ extension ServiceRunner {
         let full = !packageChanges.isEmpty
         let bindsFileChanged = options.bindsFile.map { f in userChanges.contains(f) } ?? false
         for path in (packageChanges + userChanges).prefix(5) { log.info("changed: \(path)") }
-        pendingReload = loop.schedule(after: .milliseconds(300)) { [unowned self] in
+        pendingReload = loop.schedule(after: debounce) { [unowned self] in
             self.pendingReload = nil
             if bindsFileChanged { self.reloadBindsFile() }
             if full || userChanges.contains(where: { $0 != self.options.bindsFile }) {

@@ -56,6 +56,10 @@ public final class ServiceRunner {
     var generation = 0
     var pendingReload: TimerHandle?
     var gateway: ChildProcess?
+    /// The gateway's listening socket, bound at start and kept by PID 1.
+    var gatewayListener: Int32?
+    /// Restarts of the gateway in a row that ran less than a minute (backoff).
+    var gatewayFailures = 0
     /// SIGTERM/SIGINT arrived while the service was between two instances
     /// (stopping for a restart, or running post-stop after it exited): once
     /// that step ends roost exits instead of starting the service again.
@@ -70,7 +74,7 @@ public final class ServiceRunner {
                                               roots: .init(pkgs: options.settings.pkgsRoot, svc: options.settings.svcRoot))
         binds = try BindSet.configure(package: package, options: options.bindOptions,
                                       environment: options.settings.environment, bindsFile: options.bindsFile)
-        service = try LoadedService.load(options.settings)
+        service = try LoadedService.load(options.settings, package: package)
         templates = try PackageTemplates.load(service.package)
         layout = service.layout
         log = Log(format: options.logFormat, service: package.name, styled: options.mode == .dev)
@@ -99,6 +103,13 @@ public final class ServiceRunner {
             if case .plan(let planFile) = package.layout { paths.append(planFile) }
             packageWatcher = FileWatcher(paths: paths)
         }
+        if let address = options.httpListen {
+            do {
+                gatewayListener = try HealthGateway.listen(on: address)
+            } catch {
+                throw HabitatError(.config, error.description)
+            }
+        }
     }
 
     // MARK: Running
@@ -117,8 +128,8 @@ public final class ServiceRunner {
         }
         writeHealth(.unknown, "no check has finished yet")
         loop.onSignal = { [unowned self] signal in self.handle(signal) }
-        if let listen = options.httpListen { startGateway(listen) }
-        scheduleWatching()
+        if gatewayListener != nil { startGateway() }
+        startWatching()
         if binds.entries.isEmpty {
             startFirstTime()
         } else {
@@ -135,6 +146,7 @@ public final class ServiceRunner {
     }
 
     func finish(_ code: Int32) {
+        stopWatching()
         phase = .finished
         health?.stop()
         if let gateway, gateway.isRunning { _ = loop.signal(gateway, .kill) }
@@ -142,24 +154,31 @@ public final class ServiceRunner {
     }
 
     /// The HTTP health endpoints, served by a child process (`__http-gateway`)
-    /// that reads the state this runner keeps in the service directory.
-    func startGateway(_ listen: String) {
-        guard let colon = listen.lastIndex(of: ":"), let port = UInt16(listen[listen.index(after: colon)...]) else {
-            log.error("--http-listen '\(listen)' must be ADDR:PORT")
-            return finish(78)
-        }
+    /// that gets the listening socket as its stdin and reads the state this
+    /// runner keeps in the service directory. A gateway that dies is started
+    /// again on the same socket, after 1, 2, 4 … 30 s when it keeps dying.
+    func startGateway(first: Bool = true) {
+        guard let listener = gatewayListener, let address = options.httpListen, phase != .finished else { return }
         let spec = ProcessSpec(executable: "/proc/self/exe",
-                               arguments: ["__http-gateway", String(listen[..<colon]), String(port), service.package.name,
+                               arguments: ["__http-gateway", address.description, service.package.name,
                                            options.settings.group, options.settings.svcRoot],
-                               environment: ProcessSpec.currentEnvironment(), output: .inherit)
+                               environment: ProcessSpec.currentEnvironment(), output: .inherit, standardInput: listener)
         do {
-            gateway = try loop.spawn(spec) { [unowned self] result in
-                if self.phase != .finished { self.log.error("the HTTP gateway on \(listen) stopped: \(result.status)") }
-            }
-            log.info("health endpoint: http://\(listen)/services/\(service.package.name)/\(options.settings.group)/health")
+            gateway = try loop.spawn(spec) { [unowned self] result in self.gatewayExited(result.status, ranFor: result.runtime) }
+            if first { log.info("health endpoint: http://\(address)/services/\(service.package.name)/\(options.settings.group)/health") }
         } catch {
             log.error("cannot start the HTTP gateway: \(error)")
+            gatewayExited(nil, ranFor: .zero)
         }
+    }
+
+    func gatewayExited(_ status: ExitStatus?, ranFor: Duration) {
+        gateway = nil
+        guard phase != .finished else { return }
+        gatewayFailures = ranFor > .seconds(60) ? 1 : gatewayFailures + 1
+        let delay = Duration.seconds(min(30, 1 << min(gatewayFailures - 1, 5)))
+        log.error("the HTTP gateway on \(options.httpListen?.description ?? "?") stopped\(status.map { ": \($0)" } ?? ""); restarting it in \(Int(delay.seconds)) s")
+        loop.schedule(after: delay) { [unowned self] in self.startGateway(first: false) }
     }
 
     // MARK: Signals
@@ -182,6 +201,7 @@ public final class ServiceRunner {
     /// the signal when there was no service to stop.
     func shutdown(because signal: Signal) {
         let code = 128 + signal.rawValue
+        stopWatching()
         switch phase {
         case .finished:
             return

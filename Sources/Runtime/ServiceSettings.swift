@@ -46,9 +46,15 @@ public struct LoadedService: Sendable {
 
     /// Reads the package and every config layer; errors name the file or
     /// variable, line and column.
-    public static func load(_ settings: ServiceSettings, binds: [BoundGroup] = []) throws(HabitatError) -> LoadedService {
-        var package = try PackageLocator.load(settings.packageArgument,
-                                              roots: .init(pkgs: settings.pkgsRoot, svc: settings.svcRoot))
+    /// `package`, when the caller has just read it, is not read again.
+    public static func load(_ settings: ServiceSettings, binds: [BoundGroup] = [],
+                            package alreadyRead: ServicePackage? = nil) throws(HabitatError) -> LoadedService {
+        var package: ServicePackage
+        if let alreadyRead {
+            package = alreadyRead
+        } else {
+            package = try PackageLocator.load(settings.packageArgument, roots: .init(pkgs: settings.pkgsRoot, svc: settings.svcRoot))
+        }
         // The Supervisor drops a package's SSL_CERT_FILE (core/cacerts') when
         // its own environment sets one, so an operator's CA bundle wins.
         if settings.environment["SSL_CERT_FILE"] != nil {

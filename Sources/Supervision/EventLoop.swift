@@ -37,6 +37,7 @@ public final class EventLoop {
     private let signalFD: Int32
     private var timers = TimerQueue()
     private var running: [pid_t: ChildProcess] = [:]
+    private var readableWatches: [Int32: () -> Void] = [:]
 
     /// Blocks `signals` (plus SIGCHLD) in the calling thread, opens a
     /// signalfd for them, and sets SIGPIPE to ignored (children get it back
@@ -228,6 +229,20 @@ public final class EventLoop {
         checkStopFinished(child)
     }
 
+    // MARK: other descriptors
+
+    /// Calls `action` from `run` whenever `fd` is readable (or hung up) until
+    /// `unwatchReadable(fd)`. The loop never reads `fd`: the action must
+    /// drain it (keep it non-blocking), or it runs again on the next turn.
+    public func watchReadable(_ fd: Int32, _ action: @escaping () -> Void) {
+        readableWatches[fd] = action
+    }
+
+    /// Stops watching `fd` (the caller still owns and closes it).
+    public func unwatchReadable(_ fd: Int32) {
+        readableWatches.removeValue(forKey: fd)
+    }
+
     // MARK: timers
 
     /// Runs `action` from `run` after `delay` (monotonic clock).
@@ -288,6 +303,10 @@ public final class EventLoop {
             fds.append(pollfd(fd: console.pollDescriptor, events: Int16(POLLOUT), revents: 0))
         }
 
+        let firstWatch = fds.count
+        let watched = readableWatches.keys.sorted()
+        for fd in watched { fds.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0)) }
+
         let ready = poll(&fds, nfds_t(fds.count), wait.map(Self.pollMilliseconds) ?? -1)
         if ready > 0 {
             for (index, console) in consoles.enumerated() where fds[1 + polledReaders.count + index].revents != 0 {
@@ -297,6 +316,9 @@ public final class EventLoop {
                 reader.readAvailable()
             }
             for child in running.values { child.readers.removeAll { !$0.isOpen } }
+            for (index, fd) in watched.enumerated() where fds[firstWatch + index].revents != 0 {
+                readableWatches[fd]?()
+            }
         }
 
         var signals: [Signal] = []

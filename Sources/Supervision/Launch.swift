@@ -34,7 +34,7 @@ func launch(_ spec: ProcessSpec, stdout: Int32, stderr: Int32) throws(SpawnError
                     request.set_uid = 1
                     request.uid = identity.uid
                 }
-                request.stdin_fd = -1
+                request.stdin_fd = spec.standardInput ?? -1
                 request.stdout_fd = stdout
                 request.stderr_fd = stderr
                 return roost_spawn(&request, &stage, &error)

@@ -19,8 +19,12 @@ public struct ProcessSpec: Equatable, Sendable {
     public var identity: Identity?
     /// Own process group (default) or a whole new session.
     public var isolation: Isolation
-    /// What happens to stdout and stderr. stdin is always `/dev/null`.
+    /// What happens to stdout and stderr.
     public var output: Output
+    /// A descriptor of the supervisor's to hand the child as its stdin (for
+    /// example a listening socket the supervisor keeps across restarts of
+    /// the child); `nil` gives it `/dev/null`. It stays the caller's to close.
+    public var standardInput: Int32?
 
     public init(
         executable: String,
@@ -29,7 +33,8 @@ public struct ProcessSpec: Equatable, Sendable {
         workingDirectory: String? = nil,
         identity: Identity? = nil,
         isolation: Isolation = .processGroup,
-        output: Output = .inherit
+        output: Output = .inherit,
+        standardInput: Int32? = nil
     ) {
         self.executable = executable
         self.arguments = arguments
@@ -38,6 +43,7 @@ public struct ProcessSpec: Equatable, Sendable {
         self.identity = identity
         self.isolation = isolation
         self.output = output
+        self.standardInput = standardInput
     }
 
     /// Where the child lives; either way its pid is its process group id, so

@@ -7,12 +7,14 @@ import Runtime
 struct HealthCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "health",
+        _superCommandName: "roost",   // named "roost health" in help when parsed as the root (see Roost.main)
         abstract: "Exit with the status of the last health check: 0 ok, 1 warning, 2 critical, 3 unknown.",
         discussion: """
         Reads the record `roost start` keeps in <svc-root>/<pkg>/.roost/health (a folder only roost's user, root in a container, writes; beside hooks/, never in the service's var/ or data/). \
         Without a package name it uses the only service under --svc-root. \
         Unknown (3) means no check has finished yet.
-        """
+        """,
+        version: roostVersion
     )
 
     @Argument(help: ArgumentHelp("Service (package) name; optional when only one service exists.", valueName: "NAME"))

@@ -8,12 +8,14 @@ import Runtime
 struct RenderCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "render",
+        _superCommandName: "roost",   // named "roost render" in help when parsed as the root (see Roost.main)
         abstract: "Render the package's config files and hooks without starting anything.",
         discussion: """
         Writes into the service directory (<svc-root>/<pkg>/config and hooks) unless --out \
         is given, atomically, and only files whose content changed. Nothing is written \
         unless every template renders.
-        """
+        """,
+        version: roostVersion
     )
 
     @OptionGroup var service: ServiceOptions
@@ -70,7 +72,7 @@ struct RenderCommand: ParsableCommand {
             }
             groups = BindResolution.groups(binds, statuses: statuses)
         }
-        let loaded = try LoadedService.load(settings, binds: groups)
+        let loaded = try LoadedService.load(settings, binds: groups, package: package)
         for note in loaded.notes { writeStderr("roost: note: \(note)\n") }
         let templates = try PackageTemplates.load(loaded.package)
         let files = try templates.render(loaded.context, helpers: HabitatHelpers(pkgPaths: settings.pkgPaths, pkgsRoot: settings.pkgsRoot, strictPkgPathFor: true))

@@ -39,7 +39,7 @@ struct LifecycleOptions: ParsableArguments {
     @Option(name: .customLong("hook-timeout"), parsing: .unconditional, help: ArgumentHelp("Time limit of post-run, reconfigure and post-stop.", valueName: "SECONDS"))
     var hookTimeout: Int = 60
 
-    @Option(name: .customLong("http-listen"), help: ArgumentHelp("Serve Habitat's /services/<svc>/<group>/health and /services on this address (200 ok/warning, 503 critical, 500 unknown).", valueName: "ADDR:PORT"))
+    @Option(name: .customLong("http-listen"), help: ArgumentHelp("Serve Habitat's /services/<svc>/<group>/health and /services on this address, IPv4 or [IPv6] (200 ok/warning, 503 critical, 500 unknown).", valueName: "ADDR:PORT"))
     var httpListen: String?
 
     @Option(name: .customLong("log-format"), help: ArgumentHelp("roost's own lines: text or json (also ROOST_LOG_FORMAT).", valueName: "FORMAT"))
@@ -63,12 +63,15 @@ struct LifecycleOptions: ParsableArguments {
         if restartWindow <= 0 { throw ValidationError("--restart-window must be a positive number of seconds") }
         if maxRestarts < 0 { throw ValidationError("--max-restarts must be 0 or more") }
         if let shutdownTimeout, shutdownTimeout < 0 { throw ValidationError("--shutdown-timeout must be 0 or more seconds") }
-        if let httpListen, let problem = Self.listenProblem(httpListen) {
-            throw ValidationError("--http-listen '\(httpListen)': \(problem)")
-        }
         options.restart = mode
         options.logFormat = log
-        options.httpListen = httpListen
+        if let httpListen {
+            do {
+                options.httpListen = try ListenAddress(parsing: httpListen)
+            } catch {
+                throw ValidationError(error.description)
+            }
+        }
         options.bindTimeout = .seconds(bindTimeout)
         options.bindInterval = .seconds(bindInterval)
         options.maxRestarts = maxRestarts
@@ -78,19 +81,6 @@ struct LifecycleOptions: ParsableArguments {
         options.healthTimeout = .seconds(healthTimeout)
         options.initTimeout = .seconds(initTimeout)
         options.hookTimeout = .seconds(hookTimeout)
-    }
-}
-
-extension LifecycleOptions {
-    /// Why `ADDR:PORT` cannot be listened on, or nil: ADDR an IPv4 address
-    /// (what the gateway binds), PORT 1 to 65535.
-    static func listenProblem(_ listen: String) -> String? {
-        guard let colon = listen.lastIndex(of: ":") else { return "must be ADDR:PORT, e.g. 0.0.0.0:9631" }
-        let host = String(listen[..<colon])
-        let portText = listen[listen.index(after: colon)...]
-        guard let port = UInt16(portText), port > 0 else { return "the port must be 1 to 65535 (got '\(portText)')" }
-        var v4 = in_addr()
-        return inet_pton(AF_INET, host, &v4) == 1 ? nil : "'\(host)' is not an IPv4 address"
     }
 }
 
@@ -129,6 +119,7 @@ func runLifecycle(_ options: RunOptions) -> Never {
 struct StartCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "start",
+        _superCommandName: "roost",   // named "roost start" in help when parsed as the root (see Roost.main)
         abstract: "Run the service's whole lifecycle, as PID 1 in a container.",
         discussion: """
         Waits for binds, renders config and hooks into <svc-root>/<pkg>, runs init, \
@@ -137,7 +128,8 @@ struct StartCommand: ParsableCommand {
         package's shutdown signal and timeout and exits with its status (its code, or \
         128 + signal). HUP and changes to user.toml re-render: reconfigure if the \
         package has a reconfigure hook, restart otherwise.
-        """
+        """,
+        version: roostVersion
     )
 
     @OptionGroup var service: ServiceOptions
@@ -158,6 +150,7 @@ struct StartCommand: ParsableCommand {
 struct DevCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dev",
+        _superCommandName: "roost",   // named "roost dev" in help when parsed as the root (see Roost.main)
         abstract: "Run the service locally, re-rendering as you edit (no root, no /hab).",
         discussion: """
         Everything lives under ./.roost (service directories, rendered files, data that \
@@ -165,7 +158,8 @@ struct DevCommand: ParsableCommand {
         default.toml, config/, hooks/, user.toml or the binds file are rendered, shown \
         as a diff, and applied like `roost start` applies them. A template or TOML \
         error is shown and the running service is left as it was. Ctrl-C stops it.
-        """
+        """,
+        version: roostVersion
     )
 
     @OptionGroup var service: ServiceOptions
@@ -195,7 +189,7 @@ func currentDirectory() -> String {
 
 /// The bind probe's child process (see `ProbeProtocol`).
 struct ProbeBindsCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "__probe-binds", shouldDisplay: false)
+    static let configuration = CommandConfiguration(commandName: "__probe-binds", _superCommandName: "roost", shouldDisplay: false)
 
     func run() throws {
         let request = processEnvironment()[ProbeProtocol.requestVariable] ?? ""
@@ -205,18 +199,17 @@ struct ProbeBindsCommand: ParsableCommand {
 
 /// The HTTP gateway's child process (see `HealthGateway`).
 struct HTTPGatewayCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "__http-gateway", shouldDisplay: false)
+    static let configuration = CommandConfiguration(commandName: "__http-gateway", _superCommandName: "roost", shouldDisplay: false)
 
+    /// Shown in `ps` only: the listening socket is stdin, bound by PID 1.
     @Argument var address: String
-    @Argument var port: UInt16
     @Argument var service: String
     @Argument var group: String
     @Argument var svcRoot: String
 
     func run() throws {
         let layout = ServiceLayout(svcRoot: svcRoot, packageName: service)
-        let problem = HealthGateway.serve(address: address, port: port,
-                                          service: .init(name: service, group: group, layout: layout))
+        let problem = HealthGateway.serve(listener: 0, service: .init(name: service, group: group, layout: layout))
         writeStderr("roost: http gateway: \(problem)\n")
         throw ExitCode(78)
     }

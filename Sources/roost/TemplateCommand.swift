@@ -10,12 +10,14 @@ import Glibc
 struct TemplateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "template",
+        _superCommandName: "roost",   // named "roost template" in help when parsed as the root (see Roost.main)
         abstract: "Render one Handlebars template with the JSON data in a file.",
         discussion: """
         Uses Habitat's dialect and helpers. Exit status: 0 ok; 65 the template does \
         not parse or does not render, or the data is not valid JSON; 66 a file \
         cannot be read.
-        """
+        """,
+        version: roostVersion
     )
 
     @Argument(help: ArgumentHelp("The template file.", valueName: "FILE"))

@@ -15,6 +15,31 @@ final class CommandLineTests: XCTestCase {
         try shell([roostBinary()] + arguments, environment: environment)
     }
 
+    // MARK: start and dev, parsed as the root of their own command tree
+
+    func testCommandsParsedDirectlyKeepTheirHelpAndErrors() throws {
+        for command in ["start", "dev", "render", "health", "template"] {
+            let help = try roost([command, "--help"])
+            XCTAssertEqual(help.status, 0, help.stderr)
+            XCTAssertTrue(help.stdout.contains("USAGE: roost \(command) "), help.stdout)
+            let viaHelp = try roost(["help", command])
+            XCTAssertEqual(viaHelp.stdout, help.stdout, "the same declarations either way")
+            XCTAssertEqual(try roost([command, "--version"]).stdout, "0.1.0\n")
+
+            let unknown = try roost([command] + (command == "template" ? ["t.hbs", "d.json"] : []) + ["--no-such-option"])
+            XCTAssertEqual(unknown.status, 64, unknown.stderr)
+            XCTAssertTrue(unknown.stderr.contains("Unknown option '--no-such-option'"), unknown.stderr)
+            XCTAssertTrue(unknown.stderr.contains("Usage: roost \(command) "), unknown.stderr)
+        }
+        for command in ["start", "dev"] {
+            XCTAssertTrue(try roost([command, "--help"]).stdout.contains("--http-listen <ADDR:PORT>"))
+            let invalid = try roost([command, "--restart", "sometimes"])
+            XCTAssertEqual(invalid.status, 64, invalid.stderr)
+            XCTAssertTrue(invalid.stderr.contains("--restart must be on-failure, always or never"), invalid.stderr)
+        }
+        XCTAssertTrue(try roost(["--help"]).stdout.contains("start"), "still listed under roost")
+    }
+
     // MARK: roost template
 
     func testTemplateRendersAndReportsEveryKindOfBadInput() throws {
