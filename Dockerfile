@@ -23,8 +23,9 @@ COPY Sources ./Sources
 # that their folders exist even when it builds only `roost`.
 COPY Tests ./Tests
 COPY Benchmarks ./Benchmarks
-RUN swift build -c release -Xswiftc -static-executable --product roost \
- && strip -o /roost "$(swift build -c release --show-bin-path)/roost"
+# The one place for the static build's flags (static, --gc-sections, stripped).
+COPY scripts/build-static.sh ./scripts/
+RUN cp "$(scripts/build-static.sh)" /roost
 
 FROM scratch AS roost-binary
 COPY --from=swift-build /roost /roost

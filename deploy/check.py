@@ -140,7 +140,9 @@ try:
                 os.makedirs(os.path.dirname(target), exist_ok=True)
                 shutil.copy(source, target)
     run = " ".join(rest for word, rest in build if word == "RUN")
-    check("-static-executable" in run and "--product roost" in run, "Dockerfile: builds a fully static roost")
+    script = open("scripts/build-static.sh").read()
+    check("scripts/build-static.sh" in run and "-static-executable" in script and "--product roost" in script,
+          "Dockerfile: builds a fully static roost with scripts/build-static.sh")
     describe = subprocess.run(["swift", "package", "--package-path", context, "describe", "--type", "json"],
                               capture_output=True, text=True)
     first_error = next((l for l in describe.stderr.splitlines() if "error" in l), describe.stderr.strip()[-300:])
@@ -157,7 +159,7 @@ check(words.get("ENTRYPOINT") == '["roost", "start"]', "Dockerfile: ENTRYPOINT [
 check('CMD ["roost", "health"]' in words.get("HEALTHCHECK", ""), "Dockerfile: HEALTHCHECK runs roost health")
 check(words.get("VOLUME") == "/hab/svc/tls-front/data", "Dockerfile: the data directory is a volume")
 check(words.get("CMD") == '["/hab/plans/tls-front"]', "Dockerfile: CMD names the example package")
-check("strip" in run, "Dockerfile: the binary is stripped")
+check("-Xlinker -s" in open("scripts/build-static.sh").read(), "Dockerfile: the binary is stripped")
 
 # One service user id everywhere: the image, ECS (task user, EFS access
 # point) and Kubernetes (fsGroup, the service-user variant).
