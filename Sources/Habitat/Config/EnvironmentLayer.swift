@@ -72,6 +72,7 @@ public enum EnvironmentLayer {
         switch FileSystem.readText(path) {
         case .text(let text): return text
         case .missing: throw HabitatError(.missingInput, source: variable, "cannot read '\(path)'")
+        case .unreadable(let reason): throw HabitatError(.missingInput, source: variable, "cannot read '\(path)': \(reason)")
         case .notText: throw HabitatError.notUTF8(FileSystem.readBytes(path) ?? [], source: "\(variable) (\(path))")
         }
     }
