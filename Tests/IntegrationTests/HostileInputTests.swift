@@ -110,7 +110,8 @@ final class HostileInputTests: XCTestCase {
         let cert = try roost(["cert", "ensure", "--cert", dir.appendingPathComponent("c.pem").path,
                               "--key", dir.appendingPathComponent("k.pem").path, "--days", "-1"])
         XCTAssertNotEqual(cert.status, 0)
-        XCTAssertTrue(cert.stderr.contains("--days must be positive"), cert.stderr)
+        XCTAssertTrue(cert.stderr.contains("--days must be between 1 and 36500"), cert.stderr)
+        XCTAssertEqual(cert.status, 64, "an option out of range is a usage error")
         XCTAssertFalse(cert.stderr.contains("Missing value"), cert.stderr)
     }
 }
