@@ -169,38 +169,15 @@ extension Secrets {
         return found.sorted { $0.count != $1.count ? $0.count > $1.count : $0 < $1 }
     }
 
+    /// `s` as `toJson` writes it between its quotes (the same escaping).
     static func jsonEscaped(_ s: String) -> String {
-        var out = ""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 { out += "\\u00" + (u.value < 16 ? "0" : "") + String(u.value, radix: 16) } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out
+        var quoted = ""
+        JSONCodec.quote(s, into: &quoted)
+        return String(quoted.dropFirst().dropLast())
     }
 
-    static func htmlEscaped(_ s: String) -> String {
-        var out = ""
-        for c in s {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#x27;"
-            case "`": out += "&#x60;"
-            case "=": out += "&#x3D;"
-            default: out.append(c)
-            }
-        }
-        return out
-    }
+    /// `s` as the engine's HTML escaping writes it.
+    static func htmlEscaped(_ s: String) -> String { Escaping.html.apply(s) }
 }
 
 extension StringProtocol {
