@@ -145,7 +145,7 @@ else
   fail "kill -s HUP: reconfigured '$reloaded', nginx master $old_master -> $new_master"; podman logs $prefix-named 2>&1 | tail -5
 fi
 
-podman rm -f -t 0 $prefix-named >/dev/null
+podman rm -f -t 0 $prefix-named >/dev/null 2>&1
 podman run -d --name $prefix-again -p "127.0.0.1:$port:8443" -v $prefix-data:/hab/svc/tls-front/data "$image" >/dev/null 2>&1
 if wait_serving "$port" $prefix-again && [ -n "$first" ] && [ "$(fingerprint $prefix-again)" = "$first" ]; then
   pass "rm -f and a new container on the same volume: the certificate is reused ($first)"
