@@ -1,4 +1,7 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// roost's version, shown by `--version` of the root and of the commands
 /// parsed as roots (`Roost.parsedAsRoot`).
@@ -32,9 +35,27 @@ struct Roost: ParsableCommand {
     static func main() {
         let arguments = Array(CommandLine.arguments.dropFirst())
         if let name = arguments.first, let command = parsedAsRoot[name] {
-            command.main(Array(arguments.dropFirst()))
+            runAsRoot(command, name: name, Array(arguments.dropFirst()))
         } else {
             main(nil)
+        }
+    }
+
+    /// `command.main(arguments)`, except that the hint after an error names
+    /// the whole command ("See 'roost start --help'"): as a root the parser
+    /// knows only "start".
+    private static func runAsRoot(_ command: ParsableCommand.Type, name: String, _ arguments: [String]) -> Never {
+        do {
+            var parsed = try command.parseAsRoot(arguments)
+            try parsed.run()
+            Glibc.exit(0)
+        } catch {
+            let code = command.exitCode(for: error)
+            let message = command.fullMessage(for: error).replacing("See '\(name) --help'", with: "See 'roost \(name) --help'")
+            if !message.isEmpty {
+                if code == .success { print(message) } else { writeStderr(message + "\n") }
+            }
+            Glibc.exit(code.rawValue)
         }
     }
 }

@@ -30,6 +30,7 @@ final class CommandLineTests: XCTestCase {
             XCTAssertEqual(unknown.status, 64, unknown.stderr)
             XCTAssertTrue(unknown.stderr.contains("Unknown option '--no-such-option'"), unknown.stderr)
             XCTAssertTrue(unknown.stderr.contains("Usage: roost \(command) "), unknown.stderr)
+            XCTAssertTrue(unknown.stderr.contains("See 'roost \(command) --help'"), "a hint the user can type: \(unknown.stderr)")
         }
         for command in ["start", "dev"] {
             XCTAssertTrue(try roost([command, "--help"]).stdout.contains("--http-listen <ADDR:PORT>"))
