@@ -60,12 +60,11 @@ extension ServiceRunner {
         return changed
     }
 
-    /// Re-reads what may have changed, re-renders, and decides (spec 7.4):
-    /// init, run or post-run changed → restart; config changed → reconfigure
-    /// hook if there is one, else restart. A bad edit is logged and the
-    /// running service keeps its previous config.
+    /// Re-reads what may have changed, re-renders, and hands the lifecycle
+    /// a `TemplateUpdate` (restart or reconfigure, spec 7.4). A bad edit is
+    /// logged and the running service keeps its previous config.
     func reload(fullConfig: Bool, packageFiles: Bool) {
-        guard phase != .finished, phase != .waitingForBinds else { return }
+        guard !isFinished, lifecycle.state != .waitingForBinds else { return }
         do {
             if fullConfig || packageFiles {
                 let reloaded = try LoadedService.load(options.settings, binds: bindGroups)
@@ -89,22 +88,7 @@ extension ServiceRunner {
             return
         }
         log.info("re-rendered: " + changed.joined(separator: ", "))
-        guard phase == .running else { return }
-        if let hook = ["hooks/init", "hooks/run", "hooks/post-run"].first(where: changed.contains) {
-            return restartForChange("\(hook) changed")
-        }
-        let configChanged = changed.contains { $0.hasPrefix("config/") }
-        if configChanged && !templates.hasHook("reconfigure") {
-            return restartForChange("config changed and there is no reconfigure hook")
-        }
-        if configChanged || changed.contains("hooks/reconfigure") {
-            let mine = generation
-            runHook("reconfigure", timeout: options.hookTimeout) { [unowned self] result in
-                guard mine == self.generation else { return }
-                if let result, result.status.isSuccess { self.log.info("reconfigured (service keeps running, pid \(self.serviceProcess?.pid ?? 0))") }
-                self.health?.checkNow()
-            }
-        }
+        send(.configChanged(TemplateUpdate(changed: changed, hasReconfigureHook: templates.hasHook(Hook.reconfigure.fileName))))
     }
 
     // MARK: Watching
@@ -121,7 +105,7 @@ extension ServiceRunner {
     /// rendering) leave roost's resident set until they are needed again.
     func startWatching() {
         loop.schedule(after: options.mode == .dev ? .zero : .seconds(1)) { [unowned self] in
-            guard self.phase != .finished else { return }
+            guard !self.isFinished else { return }
             defer { if self.options.mode == .start { ExecutablePages.release() } }
             let watchers = self.watchers
             guard watchers.allSatisfy({ $0.notify() }) else { return self.scheduleWatching() }
@@ -141,7 +125,7 @@ extension ServiceRunner {
             guard watcher.drain() else { return }
             self.loop.unwatchReadable(fd)
             self.loop.schedule(after: .milliseconds(5)) { [unowned self] in
-                guard self.phase != .finished, !watcher.isReleased else { return }
+                guard !self.isFinished, !watcher.isReleased else { return }
                 watcher.drain()
                 self.checkWatchedFiles(debounce: .milliseconds(10))
                 self.listen(to: watcher)
@@ -161,7 +145,7 @@ extension ServiceRunner {
     func scheduleWatching() {
         let interval = options.mode == .dev ? Duration.milliseconds(500) : options.watchInterval
         loop.schedule(after: interval) { [unowned self] in
-            guard self.phase != .finished else { return }
+            guard !self.isFinished else { return }
             self.checkWatchedFiles(debounce: .milliseconds(300))
             self.scheduleWatching()
         }
