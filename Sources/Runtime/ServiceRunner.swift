@@ -102,6 +102,32 @@ public final class ServiceRunner {
         }
     }
 
+    /// Sets up what supervising needs before anything is spawned: blocks the
+    /// supervisor's signal set (they are then read from the loop's signalfd,
+    /// never delivered asynchronously), opens the event loop, and makes roost
+    /// a subreaper when it is not PID 1 so orphans are still reaped by it.
+    /// A failure is internal (exit 70); the message says which step failed.
+    public static func makeEventLoop() throws(SetupError) -> EventLoop {
+        do {
+            try SignalSet.supervisor.block()
+        } catch {
+            throw SetupError(description: "cannot set up signal handling: \(error)")
+        }
+        do {
+            let loop = try EventLoop()
+            if getpid() != 1 { try Reaper.becomeSubreaper() }
+            return loop
+        } catch {
+            throw SetupError(description: "cannot set up supervision: \(error)")
+        }
+    }
+
+    /// Signal handling or the event loop could not be set up (exit 70).
+    public struct SetupError: Error, CustomStringConvertible {
+        public let description: String
+        public var exitCode: Int32 { 70 }
+    }
+
     // MARK: Running
 
     /// Runs the whole lifecycle; returns the exit code for the container.
