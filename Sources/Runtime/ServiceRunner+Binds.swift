@@ -66,7 +66,7 @@ extension ServiceRunner {
             for p in problems where satisfied.contains(p.bind) {
                 log.warn("bind \(p.bind): starting without the members that do not answer yet: \(p.detail)")
             }
-            bindGroups = groups
+            service.context.binds = groups
             send(.bindsReady)
         case .finished, .stopping, .postStopAfterStop, .initializing(shutdown: .some):
             return
@@ -78,9 +78,9 @@ extension ServiceRunner {
                 log.warn("the bind probe gave no result; keeping the current members")
                 return
             }
-            if groups != bindGroups {
+            if groups != service.context.binds {
                 log.info("bind membership changed: " + groups.map { g in "\(g.name)=[\(g.activeMembers.map(\.ip).joined(separator: ","))]" }.joined(separator: " "))
-                bindGroups = groups
+                service.context.binds = groups
                 reload(fullConfig: false, packageFiles: false)
             }
         }
@@ -104,8 +104,8 @@ extension ServiceRunner {
         }
         log.info("binds file read again: " + (binds.entries.isEmpty ? "no binds" : binds.entries.map(\.spec.name).joined(separator: ", ")))
         guard !binds.entries.isEmpty else {
-            if lifecycle.state != .waitingForBinds && !bindGroups.isEmpty {
-                bindGroups = []
+            if lifecycle.state != .waitingForBinds && !service.context.binds.isEmpty {
+                service.context.binds = []
                 reload(fullConfig: false, packageFiles: false)
             }
             return

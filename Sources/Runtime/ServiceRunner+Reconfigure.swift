@@ -14,15 +14,15 @@ extension ServiceRunner {
     /// which case nothing was written.
     @discardableResult
     func renderAndWrite(report: Bool) -> [String]? {
-        service.context.binds = bindGroups
+        let pipeline = RenderPipeline(templates: templates, settings: options.settings)
         let files: [RenderedFile]
         do {
-            files = try templates.render(service.context, helpers: HabitatHelpers(pkgPaths: options.settings.pkgPaths, pkgsRoot: options.settings.pkgsRoot, strictPkgPathFor: true))
+            files = try pipeline.render(service.context)
         } catch {
             log.error(error.description)
             return nil
         }
-        let results = RenderedOutput.plan(files, to: .init(layout: layout))
+        let results = pipeline.plan(files, to: .init(layout: layout))
         do {
             try RenderedOutput.write(results, owner: identity.map { ($0.uid, $0.gid) })
             if let run = files.first(where: { $0.kind == .hook && $0.path == "run" }), rendered["hooks/run"] != run.content {
@@ -37,8 +37,8 @@ extension ServiceRunner {
         // secrets, so the diff is made from renderings with every secret
         // redacted (kept from the previous round), never from the real ones.
         var redactedNow: [String: String] = [:]
-        if options.mode == .dev, let redacted = try? templates.render(service.context.redacted, helpers: HabitatHelpers(pkgPaths: options.settings.pkgPaths, pkgsRoot: options.settings.pkgsRoot)) {
-            for f in redacted { redactedNow[f.relativePath] = f.content }
+        if options.mode == .dev, let redacted = try? pipeline.renderRedacted(service.context) {
+            redactedNow = redacted
         }
         defer { renderedRedacted = redactedNow }
         let secretValues = options.mode == .dev
@@ -67,7 +67,7 @@ extension ServiceRunner {
         guard !isFinished, lifecycle.state != .waitingForBinds else { return }
         do {
             if fullConfig || packageFiles {
-                let reloaded = try LoadedService.load(options.settings, binds: bindGroups)
+                let reloaded = try LoadedService.load(options.settings, binds: service.context.binds)
                 let newTemplates = try PackageTemplates.load(reloaded.package)
                 service = reloaded
                 templates = newTemplates

@@ -18,11 +18,12 @@ public final class ServiceRunner {
     let options: RunOptions
     let loop: EventLoop
     let log: Log
+    /// The loaded package, its layered config and the render context. The
+    /// bind members the templates see live here only (`service.context.binds`).
     var service: LoadedService
     var templates: PackageTemplates
     /// Configured binds; replaced when the binds file changes.
     var binds: BindSet
-    var bindGroups: [BoundGroup] = []
     var bindStatuses: [MemberStatus] = []
     let identity: Identity?
     let layout: ServiceLayout
