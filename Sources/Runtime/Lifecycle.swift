@@ -52,8 +52,7 @@ public struct TemplateUpdate: Equatable, Sendable {
     }
 }
 
-/// How one service instance (init, the service, a hook) ended, as the
-/// lifecycle needs it.
+/// How a hook ended, as the lifecycle needs it.
 public struct HookOutcome: Equatable, Sendable {
     /// nil when the hook could not start.
     public var status: ExitStatus?

@@ -35,7 +35,7 @@ extension ServiceRunner {
                 self.send(.hookFinished(.reconfigure, HookOutcome(status: result?.status, timedOut: result?.timedOut ?? false)))
             }
         case .runHook(let hook):
-            runHook(hook, timeout: hook == .initialize ? options.initTimeout : options.hookTimeout) { [unowned self] result in
+            runHook(hook, timeout: options.hookTimeout) { [unowned self] result in
                 self.send(.hookFinished(hook, HookOutcome(status: result?.status, timedOut: result?.timedOut ?? false)))
             }
         case .stopService:
