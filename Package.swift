@@ -61,6 +61,8 @@ let package = Package(
         .testTarget(name: "CertificatesTests", dependencies: ["Certificates", "SafeFiles", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "SupervisionTests", dependencies: ["Supervision"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime"]),
+        // `Lifecycle` driven by events alone: no processes, no clock, no sleeping.
+        .testTarget(name: "LifecycleTests", dependencies: ["Runtime"]),
         // Runs the built `roost` binary as a user would.
         .testTarget(name: "IntegrationTests", dependencies: ["roost", "Habitat", "Handlebars"]),
     ]

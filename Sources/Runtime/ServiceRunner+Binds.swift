@@ -34,7 +34,7 @@ extension ServiceRunner {
         bindStatuses = statuses
         let problems = BindResolution.problems(binds, statuses: statuses)
         let groups = BindResolution.groups(binds, statuses: statuses)
-        switch phase {
+        switch lifecycle.state {
         case .waitingForBinds:
             // As in Habitat, a bind is satisfied by one active member; the
             // others join when they answer (the periodic probe). A bind with
@@ -59,16 +59,16 @@ extension ServiceRunner {
                 let required = unsatisfied.filter(\.required)
                 if !required.isEmpty {
                     for p in required { log.error("required bind \(p.bind): no member reachable after \(Int(waited.seconds)) s: \(p.detail)") }
-                    return finish(69)
+                    return send(.bindsFailed)
                 }
                 for p in unsatisfied { log.warn("optional bind \(p.bind): no member reachable after \(Int(waited.seconds)) s; starting without it: \(p.detail)") }
             }
             for p in problems where satisfied.contains(p.bind) {
                 log.warn("bind \(p.bind): starting without the members that do not answer yet: \(p.detail)")
             }
-            bindGroups = groups
-            startFirstTime()
-        case .finished, .stopping:
+            service.context.binds = groups
+            send(.bindsReady)
+        case .finished, .stopping, .postStopAfterStop, .initializing(shutdown: .some):
             return
         default:
             // No statuses at all means the probe itself failed (it could not
@@ -78,9 +78,9 @@ extension ServiceRunner {
                 log.warn("the bind probe gave no result; keeping the current members")
                 return
             }
-            if groups != bindGroups {
+            if groups != service.context.binds {
                 log.info("bind membership changed: " + groups.map { g in "\(g.name)=[\(g.activeMembers.map(\.ip).joined(separator: ","))]" }.joined(separator: " "))
-                bindGroups = groups
+                service.context.binds = groups
                 reload(fullConfig: false, packageFiles: false)
             }
         }
@@ -104,18 +104,18 @@ extension ServiceRunner {
         }
         log.info("binds file read again: " + (binds.entries.isEmpty ? "no binds" : binds.entries.map(\.spec.name).joined(separator: ", ")))
         guard !binds.entries.isEmpty else {
-            if phase != .waitingForBinds && !bindGroups.isEmpty {
-                bindGroups = []
+            if lifecycle.state != .waitingForBinds && !service.context.binds.isEmpty {
+                service.context.binds = []
                 reload(fullConfig: false, packageFiles: false)
             }
             return
         }
-        if phase != .waitingForBinds { schedulePeriodicBindProbe() }
+        if lifecycle.state != .waitingForBinds { schedulePeriodicBindProbe() }
         probeBinds()
     }
 
     func periodicBindProbe() {
-        guard phase != .finished, !binds.entries.isEmpty else {
+        guard !isFinished, !binds.entries.isEmpty else {
             periodicProbeScheduled = false
             return
         }

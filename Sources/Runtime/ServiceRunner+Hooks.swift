@@ -11,7 +11,8 @@ extension ServiceRunner {
 
     /// Runs a rendered hook if the package has it; `done(nil)` when it does
     /// not exist or could not start.
-    func runHook(_ name: String, timeout: Duration, keepProcess: Bool = false, done: @escaping (ProcessResult?) -> Void) {
+    func runHook(_ hook: Hook, timeout: Duration, keepProcess: Bool = false, done: @escaping (ProcessResult?) -> Void) {
+        let name = hook.fileName
         guard templates.hasHook(name) else { return done(nil) }
         let prefix = options.mode == .dev && isatty(1) == 1
             ? "\u{1B}[34m\(service.package.name) hook[\(name)]:\u{1B}[0m " : "\(service.package.name) hook[\(name)]: "
@@ -25,7 +26,7 @@ extension ServiceRunner {
             let child = try loop.spawn(spec, timeout: timeout) { [unowned self] result in
                 // init reports its own failure (it ends roost); every other
                 // hook's failure names the hook, its status and its last lines.
-                if name != "init" && (result.timedOut || !result.status.isSuccess) {
+                if !hook.failureIsFatal && (result.timedOut || !result.status.isSuccess) {
                     let what = result.timedOut ? "timed out after \(Int(timeout.seconds)) s and was killed (\(result.status))" : "\(result.status)"
                     self.log.warn("hook \(name) \(what)" + (result.output.isEmpty ? ", no output" : "; its last lines:"))
                     for line in result.output.suffix(5) { self.log.warn("  \(name): \(line.text)") }
@@ -43,7 +44,7 @@ extension ServiceRunner {
 
     func startHealthChecks() {
         health?.stop()
-        let check: ProcessSpec? = templates.hasHook("health-check") ? ProcessSpec(
+        let check: ProcessSpec? = templates.hasHook(Hook.healthCheck.fileName) ? ProcessSpec(
             executable: layout.hooksPath + "/health-check", environment: serviceEnvironment,
             workingDirectory: layout.path, identity: identity,
             output: .pipe(OutputOptions(forwardStdout: nil, forwardStderr: nil, keepLastLines: 5,
@@ -66,7 +67,7 @@ extension ServiceRunner {
         case .critical: status = .critical
         case .unknown: status = .unknown
         }
-        if status == .ok && result.process != nil { passedHealthCheck = true }
+        if status == .ok && result.process != nil { send(.healthCheckPassed) }
         let summary = result.process?.output.last?.text ?? (result.spawnError.map { "\($0)" } ?? (result.process == nil ? (status == .ok ? "service is up" : "service is down") : ""))
         writeHealth(status, summary)
         if status != lastHealth {

@@ -14,15 +14,15 @@ extension ServiceRunner {
     /// which case nothing was written.
     @discardableResult
     func renderAndWrite(report: Bool) -> [String]? {
-        service.context.binds = bindGroups
+        let pipeline = RenderPipeline(templates: templates, settings: options.settings)
         let files: [RenderedFile]
         do {
-            files = try templates.render(service.context, helpers: HabitatHelpers(pkgPaths: options.settings.pkgPaths, pkgsRoot: options.settings.pkgsRoot, strictPkgPathFor: true))
+            files = try pipeline.render(service.context)
         } catch {
             log.error(error.description)
             return nil
         }
-        let results = RenderedOutput.plan(files, to: .init(layout: layout))
+        let results = pipeline.plan(files, to: .init(layout: layout))
         do {
             try RenderedOutput.write(results, owner: identity.map { ($0.uid, $0.gid) })
             if let run = files.first(where: { $0.kind == .hook && $0.path == "run" }), rendered["hooks/run"] != run.content {
@@ -37,8 +37,8 @@ extension ServiceRunner {
         // secrets, so the diff is made from renderings with every secret
         // redacted (kept from the previous round), never from the real ones.
         var redactedNow: [String: String] = [:]
-        if options.mode == .dev, let redacted = try? templates.render(service.context.redacted, helpers: HabitatHelpers(pkgPaths: options.settings.pkgPaths, pkgsRoot: options.settings.pkgsRoot)) {
-            for f in redacted { redactedNow[f.relativePath] = f.content }
+        if options.mode == .dev, let redacted = try? pipeline.renderRedacted(service.context) {
+            redactedNow = redacted
         }
         defer { renderedRedacted = redactedNow }
         let secretValues = options.mode == .dev
@@ -60,15 +60,14 @@ extension ServiceRunner {
         return changed
     }
 
-    /// Re-reads what may have changed, re-renders, and decides (spec 7.4):
-    /// init, run or post-run changed → restart; config changed → reconfigure
-    /// hook if there is one, else restart. A bad edit is logged and the
-    /// running service keeps its previous config.
+    /// Re-reads what may have changed, re-renders, and hands the lifecycle
+    /// a `TemplateUpdate` (restart or reconfigure, spec 7.4). A bad edit is
+    /// logged and the running service keeps its previous config.
     func reload(fullConfig: Bool, packageFiles: Bool) {
-        guard phase != .finished, phase != .waitingForBinds else { return }
+        guard !isFinished, lifecycle.state != .waitingForBinds else { return }
         do {
             if fullConfig || packageFiles {
-                let reloaded = try LoadedService.load(options.settings, binds: bindGroups)
+                let reloaded = try LoadedService.load(options.settings, binds: service.context.binds)
                 let newTemplates = try PackageTemplates.load(reloaded.package)
                 service = reloaded
                 templates = newTemplates
@@ -89,22 +88,7 @@ extension ServiceRunner {
             return
         }
         log.info("re-rendered: " + changed.joined(separator: ", "))
-        guard phase == .running else { return }
-        if let hook = ["hooks/init", "hooks/run", "hooks/post-run"].first(where: changed.contains) {
-            return restartForChange("\(hook) changed")
-        }
-        let configChanged = changed.contains { $0.hasPrefix("config/") }
-        if configChanged && !templates.hasHook("reconfigure") {
-            return restartForChange("config changed and there is no reconfigure hook")
-        }
-        if configChanged || changed.contains("hooks/reconfigure") {
-            let mine = generation
-            runHook("reconfigure", timeout: options.hookTimeout) { [unowned self] result in
-                guard mine == self.generation else { return }
-                if let result, result.status.isSuccess { self.log.info("reconfigured (service keeps running, pid \(self.serviceProcess?.pid ?? 0))") }
-                self.health?.checkNow()
-            }
-        }
+        send(.configChanged(TemplateUpdate(changed: changed, hasReconfigureHook: templates.hasHook(Hook.reconfigure.fileName))))
     }
 
     // MARK: Watching
@@ -121,7 +105,7 @@ extension ServiceRunner {
     /// rendering) leave roost's resident set until they are needed again.
     func startWatching() {
         loop.schedule(after: options.mode == .dev ? .zero : .seconds(1)) { [unowned self] in
-            guard self.phase != .finished else { return }
+            guard !self.isFinished else { return }
             defer { if self.options.mode == .start { ExecutablePages.release() } }
             let watchers = self.watchers
             guard watchers.allSatisfy({ $0.notify() }) else { return self.scheduleWatching() }
@@ -141,7 +125,7 @@ extension ServiceRunner {
             guard watcher.drain() else { return }
             self.loop.unwatchReadable(fd)
             self.loop.schedule(after: .milliseconds(5)) { [unowned self] in
-                guard self.phase != .finished, !watcher.isReleased else { return }
+                guard !self.isFinished, !watcher.isReleased else { return }
                 watcher.drain()
                 self.checkWatchedFiles(debounce: .milliseconds(10))
                 self.listen(to: watcher)
@@ -161,7 +145,7 @@ extension ServiceRunner {
     func scheduleWatching() {
         let interval = options.mode == .dev ? Duration.milliseconds(500) : options.watchInterval
         loop.schedule(after: interval) { [unowned self] in
-            guard self.phase != .finished else { return }
+            guard !self.isFinished else { return }
             self.checkWatchedFiles(debounce: .milliseconds(300))
             self.scheduleWatching()
         }

@@ -10,30 +10,28 @@ import Supervision
 /// run → post-run and health checks, then signals, restarts and
 /// reconfiguration until the service is stopped. Everything happens on one
 /// thread, driven by `Supervision.EventLoop`; callbacks never overlap.
+///
+/// The states and their transitions live in `Lifecycle`; this class is its
+/// driver: it turns processes, timers and signals into `Lifecycle.Event`s
+/// and carries out the `Lifecycle.Effect`s it gets back.
 public final class ServiceRunner {
-    enum Phase {
-        case waitingForBinds
-        case initializing
-        case running
-        case stopping
-        case restartPending
-        case finished
-    }
-
     let options: RunOptions
     let loop: EventLoop
     let log: Log
+    /// The loaded package, its layered config and the render context. The
+    /// bind members the templates see live here only (`service.context.binds`).
     var service: LoadedService
     var templates: PackageTemplates
     /// Configured binds; replaced when the binds file changes.
     var binds: BindSet
-    var bindGroups: [BoundGroup] = []
     var bindStatuses: [MemberStatus] = []
     let identity: Identity?
     let layout: ServiceLayout
 
-    var phase: Phase = .waitingForBinds
-    var exitCode: Int32?
+    var lifecycle: Lifecycle
+    /// Events that arrived while effects were being carried out (handled in order).
+    var pendingEvents: [Lifecycle.Event] = []
+    var dispatching = false
     /// Rendered content as last written, by relative path (`config/x`, `hooks/run`).
     var rendered: [String: String] = [:]
     /// The same files rendered with secrets redacted (`roost dev` diffs these).
@@ -41,11 +39,8 @@ public final class ServiceRunner {
     var serviceProcess: ChildProcess?
     var initProcess: ChildProcess?
     var restartTimer: TimerHandle?
-    var tracker: RestartTracker
     var health: HealthChecker?
     var lastHealth: HealthRecord.Status?
-    /// The health-check hook passed during the current run (resets backoff).
-    var passedHealthCheck = false
     var userWatcher: FileWatcher
     var packageWatcher: FileWatcher?
     var bindProbeRunning = false
@@ -60,10 +55,6 @@ public final class ServiceRunner {
     var gatewayListener: Int32?
     /// Restarts of the gateway in a row that ran less than a minute (backoff).
     var gatewayFailures = 0
-    /// SIGTERM/SIGINT arrived while the service was between two instances
-    /// (stopping for a restart, or running post-stop after it exited): once
-    /// that step ends roost exits instead of starting the service again.
-    var shutdownRequested = false
 
     /// Prepares everything that can fail for configuration reasons: a
     /// `HabitatError` here means "fix the input" (exit 78).
@@ -78,9 +69,9 @@ public final class ServiceRunner {
         templates = try PackageTemplates.load(service.package)
         layout = service.layout
         log = Log(format: options.logFormat, service: package.name, styled: options.mode == .dev)
-        tracker = RestartTracker(policy: RestartPolicy(
+        lifecycle = Lifecycle(restartTracker: RestartTracker(policy: RestartPolicy(
             mode: options.restart, initialDelay: .seconds(1), maximumDelay: .seconds(30), resetAfter: .seconds(60),
-            maxRestarts: options.maxRestarts, window: options.restartWindow))
+            maxRestarts: options.maxRestarts, window: options.restartWindow)))
 
         // `start` switches to the service user when it can; `dev` always runs
         // as whoever started it.
@@ -112,6 +103,32 @@ public final class ServiceRunner {
         }
     }
 
+    /// Sets up what supervising needs before anything is spawned: blocks the
+    /// supervisor's signal set (they are then read from the loop's signalfd,
+    /// never delivered asynchronously), opens the event loop, and makes roost
+    /// a subreaper when it is not PID 1 so orphans are still reaped by it.
+    /// A failure is internal (exit 70); the message says which step failed.
+    public static func makeEventLoop() throws(SetupError) -> EventLoop {
+        do {
+            try SignalSet.supervisor.block()
+        } catch {
+            throw SetupError(description: "cannot set up signal handling: \(error)")
+        }
+        do {
+            let loop = try EventLoop()
+            if getpid() != 1 { try Reaper.becomeSubreaper() }
+            return loop
+        } catch {
+            throw SetupError(description: "cannot set up supervision: \(error)")
+        }
+    }
+
+    /// Signal handling or the event loop could not be set up (exit 70).
+    public struct SetupError: Error, CustomStringConvertible {
+        public let description: String
+        public var exitCode: Int32 { 70 }
+    }
+
     // MARK: Running
 
     /// Runs the whole lifecycle; returns the exit code for the container.
@@ -127,12 +144,13 @@ public final class ServiceRunner {
             return error.exitCode
         }
         writeHealth(.unknown, "no check has finished yet")
-        loop.onSignal = { [unowned self] signal in self.handle(signal) }
+        loop.onSignal = { [unowned self] signal in self.send(.signal(signal)) }
         if gatewayListener != nil { startGateway() }
         startWatching()
         if binds.entries.isEmpty {
-            startFirstTime()
+            send(.begin(waitForBinds: false))
         } else {
+            send(.begin(waitForBinds: true))
             log.info("waiting for binds: " + binds.entries.map { e in
                 "\(e.spec.name) (\(e.required ? "required" : "optional")) at " + e.spec.members.map { m in m.port.map { "\(m.host):\($0)" } ?? m.host }.joined(separator: ",")
             }.joined(separator: "; "))
@@ -140,25 +158,19 @@ public final class ServiceRunner {
             lastProgress = .now
             probeBinds()
         }
-        _ = loop.run(until: { [unowned self] in self.exitCode != nil })
+        _ = loop.run(until: { [unowned self] in self.lifecycle.isFinished })
         ServiceDirectories.removePID(layout: layout)
-        return exitCode ?? 70
+        return lifecycle.exitCode ?? 70
     }
 
-    func finish(_ code: Int32) {
-        stopWatching()
-        phase = .finished
-        health?.stop()
-        if let gateway, gateway.isRunning { _ = loop.signal(gateway, .kill) }
-        exitCode = code
-    }
+    var isFinished: Bool { lifecycle.isFinished }
 
     /// The HTTP health endpoints, served by a child process (`__http-gateway`)
     /// that gets the listening socket as its stdin and reads the state this
     /// runner keeps in the service directory. A gateway that dies is started
     /// again on the same socket, after 1, 2, 4 … 30 s when it keeps dying.
     func startGateway(first: Bool = true) {
-        guard let listener = gatewayListener, let address = options.httpListen, phase != .finished else { return }
+        guard let listener = gatewayListener, let address = options.httpListen, !isFinished else { return }
         let spec = ProcessSpec(executable: "/proc/self/exe",
                                arguments: ["__http-gateway", address.description, service.package.name,
                                            options.settings.group, options.settings.svcRoot],
@@ -174,74 +186,11 @@ public final class ServiceRunner {
 
     func gatewayExited(_ status: ExitStatus?, ranFor: Duration) {
         gateway = nil
-        guard phase != .finished else { return }
+        guard !isFinished else { return }
         gatewayFailures = ranFor > .seconds(60) ? 1 : gatewayFailures + 1
         let delay = Duration.seconds(min(30, 1 << min(gatewayFailures - 1, 5)))
         log.error("the HTTP gateway on \(options.httpListen?.description ?? "?") stopped\(status.map { ": \($0)" } ?? ""); restarting it in \(Int(delay.seconds)) s")
         loop.schedule(after: delay) { [unowned self] in self.startGateway(first: false) }
-    }
-
-    // MARK: Signals
-
-    func handle(_ signal: Signal) {
-        switch signal {
-        case .term, .int:
-            shutdown(because: signal)
-        case .hup:
-            log.info("SIGHUP: reloading configuration")
-            reload(fullConfig: true, packageFiles: true)
-        default:
-            if SignalSet.forwarded.contains(signal), let child = serviceProcess, child.isRunning {
-                _ = loop.signal(child, signal)
-            }
-        }
-    }
-
-    /// Stops everything; roost exits with the service's status, or 128 +
-    /// the signal when there was no service to stop.
-    func shutdown(because signal: Signal) {
-        let code = 128 + signal.rawValue
-        stopWatching()
-        switch phase {
-        case .finished:
-            return
-        case .stopping:
-            // A stop for shutdown is already under way; a stop for a restart
-            // becomes the final one (the signal is never swallowed).
-            if !shutdownRequested {
-                shutdownRequested = true
-                log.info("\(signal.name) received while restarting: exiting once the service has stopped")
-            }
-        case .waitingForBinds, .restartPending:
-            if let restartTimer { loop.cancel(restartTimer) }
-            log.info("\(signal.name) received before the service started: exiting")
-            finish(code)
-        case .initializing:
-            phase = .stopping
-            shutdownRequested = true
-            log.info("\(signal.name) received during init: stopping the init hook")
-            if let initProcess, initProcess.isRunning {
-                loop.stop(initProcess, signal: .term, timeout: .seconds(5)) { [unowned self] _ in self.finish(code) }
-            } else {
-                finish(code)
-            }
-        case .running:
-            guard let child = serviceProcess else {
-                // The service exited on its own and post-stop is running:
-                // exit with the service's status when it is done.
-                shutdownRequested = true
-                log.info("\(signal.name) received after the service exited: exiting once post-stop is done")
-                return
-            }
-            phase = .stopping
-            shutdownRequested = true
-            health?.stop()
-            stopService(child) { [unowned self] outcome in
-                self.runHook("post-stop", timeout: self.options.hookTimeout) { _ in
-                    self.finish(outcome.status.shellCode)
-                }
-            }
-        }
     }
 
     var shutdownSignal: Signal {
@@ -263,27 +212,25 @@ public final class ServiceRunner {
 
     // MARK: Starting
 
-    func startFirstTime() {
-        guard renderAndWrite(report: false) != nil else { return finish(78) }
+    /// The first render; the periodic bind probe starts with it.
+    func renderInitial() -> Bool {
+        guard renderAndWrite(report: false) != nil else { return false }
         schedulePeriodicBindProbe()
-        startSequence()
+        return true
     }
 
-    /// init, then the run process, post-run and health checks.
-    func startSequence() {
-        phase = .initializing
-        guard templates.hasHook("init") else { return spawnService() }
-        runHook("init", timeout: options.initTimeout, keepProcess: true) { [unowned self] result in
-            guard self.phase == .initializing else { return }
+    /// The init hook; `.hookFinished(.initialize, …)` when it ends (at once,
+    /// successful, when the package has none).
+    func runInit() {
+        guard templates.hasHook(Hook.initialize.fileName) else { return send(.hookFinished(.initialize, HookOutcome(status: .exited(0)))) }
+        runHook(.initialize, timeout: options.initTimeout, keepProcess: true) { [unowned self] result in
             self.initProcess = nil
-            guard let result, result.status.isSuccess else {
-                let status = result?.status
-                self.log.error("init failed" + (status.map { ": \($0)" } ?? "") + (result?.timedOut == true ? " (timed out after \(Int(self.options.initTimeout.seconds)) s)" : ""))
+            let outcome = HookOutcome(status: result?.status, timedOut: result?.timedOut ?? false)
+            if case .initializing(nil) = self.lifecycle.state, !outcome.isSuccess {
+                self.log.error("init failed" + (result.map { ": \($0.status)" } ?? "") + (result?.timedOut == true ? " (timed out after \(Int(self.options.initTimeout.seconds)) s)" : ""))
                 for line in result?.output.suffix(10) ?? [] { self.log.error("  init: \(line.text)") }
-                let code = status.map { $0.shellCode == 0 ? 1 : $0.shellCode } ?? 1
-                return self.finish(code)
             }
-            self.spawnService()
+            self.send(.hookFinished(.initialize, outcome))
         }
     }
 
@@ -319,7 +266,7 @@ public final class ServiceRunner {
             executable = try runExecutable()
         } catch {
             log.error(error.description)
-            return finish(error.exitCode)
+            return send(.serviceUnrunnable(code: error.exitCode))
         }
         let output: ProcessSpec.Output
         if options.mode == .dev {
@@ -334,18 +281,14 @@ public final class ServiceRunner {
         do {
             let child = try loop.spawn(spec) { [unowned self] result in self.serviceExited(result, generation: mine) }
             serviceProcess = child
-            passedHealthCheck = false
-            phase = .running
             ServiceDirectories.writePID(child.pid, layout: layout)
             log.info("service started (pid \(child.pid)\(identity.map { ", as \($0)" } ?? ""))")
-            startPostRun(generation: mine, attempt: 1)
-            startHealthChecks()
+            send(.serviceStarted(pid: child.pid))
         } catch {
             // Like a shell's 126: found but could not be executed. It goes
             // through the restart policy like any other failed run.
             log.error("cannot start the service: \(error)")
-            phase = .running
-            serviceExited(nil, generation: mine)
+            send(.serviceSpawnFailed(at: .now))
         }
     }
 
@@ -357,9 +300,9 @@ public final class ServiceRunner {
     /// post-run right after the service starts; a failure runs it again with
     /// a growing delay (1, 2, 4 … 30 s) while the same service instance runs.
     func startPostRun(generation mine: Int, attempt: Int) {
-        guard templates.hasHook("post-run") else { return }
-        runHook("post-run", timeout: options.hookTimeout) { [unowned self] result in
-            guard mine == self.generation, self.phase == .running else { return }
+        guard templates.hasHook(Hook.postRun.fileName) else { return }
+        runHook(.postRun, timeout: options.hookTimeout) { [unowned self] result in
+            guard mine == self.generation, self.lifecycle.isRunning else { return }
             if let result, result.status.isSuccess { return }
             let delay = Duration.seconds(min(30, 1 << min(attempt - 1, 5)))
             self.log.warn("post-run failed (\(result.map { "\($0.status)" } ?? "did not start")); again in \(Int(delay.seconds)) s")
@@ -367,56 +310,16 @@ public final class ServiceRunner {
         }
     }
 
-    // MARK: Service exits and restarts
+    // MARK: Service exits
 
-    func serviceExited(_ result: ProcessResult?, generation mine: Int) {
+    /// The spawn callback: every exit of a service instance, including the
+    /// ones a stop asked for (the lifecycle ignores those; the stop's own
+    /// completion reports them).
+    func serviceExited(_ result: ProcessResult, generation mine: Int) {
         guard mine == generation else { return }
         serviceProcess = nil
         ServiceDirectories.removePID(layout: layout)
-        guard phase == .running else { return }  // a stop in progress handles the rest
-        health?.stop()
-        let status = result?.status ?? .exited(126)
-        let ranFor = result?.runtime ?? .zero
-        log.info("service exited: \(status)")
-        // `roost health` must not go on saying ok while the service is down.
-        writeHealth(.critical, "service is down: \(status)")
-        lastHealth = .critical
-        runHook("post-stop", timeout: options.hookTimeout) { [unowned self] _ in
-            guard self.phase == .running else { return }
-            if self.shutdownRequested { return self.finish(status.shellCode) }
-            switch self.tracker.decide(exit: status, ranFor: ranFor, healthy: self.passedHealthCheck) {
-            case .restart(let after, let attempt):
-                self.phase = .restartPending
-                self.log.info("restarting in \(String(format1: after.seconds)) s (attempt \(attempt))")
-                self.restartTimer = self.loop.schedule(after: after) { [unowned self] in
-                    self.restartTimer = nil
-                    guard self.phase == .restartPending else { return }
-                    self.startSequence()
-                }
-            case .finished(let s):
-                self.finish(s.shellCode)
-            case .giveUp(let s, let restarts, let window):
-                // The service's own status, as the README promises, even 0
-                // (under --restart always a clean exit also counts).
-                self.log.error("giving up: the service \(s.isSuccess ? "exited" : "failed") again after \(restarts) restarts within \(Int(window.seconds)) s (\(s))")
-                self.finish(s.shellCode)
-            }
-        }
-    }
-
-    /// A restart because rendered run, init or post-run changed (no backoff).
-    func restartForChange(_ reason: String) {
-        guard phase == .running, let child = serviceProcess else { return }
-        log.info("restarting: \(reason)")
-        phase = .stopping
-        health?.stop()
-        stopService(child) { [unowned self] outcome in
-            self.runHook("post-stop", timeout: self.options.hookTimeout) { [unowned self] _ in
-                guard self.phase == .stopping, self.exitCode == nil else { return }
-                if self.shutdownRequested { return self.finish(outcome.status.shellCode) }
-                self.startSequence()
-            }
-        }
+        send(.serviceExited(result.status, ranFor: result.runtime, at: .now))
     }
 }
 

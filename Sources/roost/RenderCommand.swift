@@ -74,19 +74,18 @@ struct RenderCommand: ParsableCommand {
         }
         let loaded = try LoadedService.load(settings, binds: groups, package: package)
         for note in loaded.notes { writeStderr("roost: note: \(note)\n") }
-        let templates = try PackageTemplates.load(loaded.package)
-        let files = try templates.render(loaded.context, helpers: HabitatHelpers(pkgPaths: settings.pkgPaths, pkgsRoot: settings.pkgsRoot, strictPkgPathFor: true))
+        let pipeline = RenderPipeline(templates: try PackageTemplates.load(loaded.package), settings: settings)
+        let files = try pipeline.render(loaded.context)
 
         if let contextOut {
             try AtomicWrite.write(Array((JSONCodec.pretty(loaded.context.supervisorValue) + "\n").utf8), to: contextOut, mode: 0o600)
         }
         let destination = out.map { RenderedOutput.Destination(root: $0) } ?? RenderedOutput.Destination(layout: loaded.layout)
-        let results = RenderedOutput.plan(files, to: destination)
+        let results = pipeline.plan(files, to: destination)
         if diff {
             // Diffs end up in CI logs and reviews: secret values are masked.
             let secrets = Secrets.values(in: .object(loaded.config.merged), alsoAt: Secrets.pathsFromSecretFiles(loaded.config.provenance))
-            let redacted = try templates.render(loaded.context.redacted, helpers: HabitatHelpers(pkgPaths: settings.pkgPaths, pkgsRoot: settings.pkgsRoot, strictPkgPathFor: true))
-            let redactedByPath = Dictionary(redacted.map { ($0.relativePath, $0.content) }, uniquingKeysWith: { a, _ in a })
+            let redactedByPath = try pipeline.renderRedacted(loaded.context)
             for r in results where r.change != .unchanged {
                 let diff = LineDiff.unified(old: r.previous ?? "", new: r.file.content,
                                             oldName: r.change == .created ? "/dev/null" : r.path, newName: r.path)

@@ -88,19 +88,12 @@ struct LifecycleOptions: ParsableArguments {
 /// anything else happens (they are read from a signalfd by the event loop),
 /// so a SIGTERM that arrives early is never lost or ignored.
 func runLifecycle(_ options: RunOptions) -> Never {
-    do {
-        try SignalSet.supervisor.block()
-    } catch {
-        writeStderr("roost: cannot set up signal handling: \(error)\n")
-        exit(70)
-    }
     let loop: EventLoop
     do {
-        loop = try EventLoop()
-        if getpid() != 1 { try Reaper.becomeSubreaper() }
+        loop = try ServiceRunner.makeEventLoop()
     } catch {
-        writeStderr("roost: cannot set up supervision: \(error)\n")
-        exit(70)
+        writeStderr("roost: \(error)\n")
+        exit(error.exitCode)
     }
     let runner: ServiceRunner
     do {

@@ -1,0 +1,85 @@
+import Habitat
+import Supervision
+
+/// The driver side of `Lifecycle`: events in, effects carried out.
+extension ServiceRunner {
+    /// Hands an event to the lifecycle and carries out the effects it asks
+    /// for. Events raised while effects run (a hook that does not exist
+    /// answers at once) wait in a queue, so each event sees the state its
+    /// predecessor left and effects never interleave.
+    func send(_ event: Lifecycle.Event) {
+        pendingEvents.append(event)
+        guard !dispatching else { return }
+        dispatching = true
+        defer { dispatching = false }
+        while !pendingEvents.isEmpty {
+            let next = pendingEvents.removeFirst()
+            for effect in lifecycle.handle(next) { perform(effect) }
+        }
+    }
+
+    func perform(_ effect: Lifecycle.Effect) {
+        switch effect {
+        case .renderInitial:
+            send(.rendered(ok: renderInitial()))
+        case .runInit:
+            runInit()
+        case .spawnService:
+            spawnService()
+        case .runHook(.postRun):
+            startPostRun(generation: generation, attempt: 1)
+        case .runHook(.reconfigure):
+            let mine = generation
+            runHook(.reconfigure, timeout: options.hookTimeout) { [unowned self] result in
+                guard mine == self.generation else { return }
+                self.send(.hookFinished(.reconfigure, HookOutcome(status: result?.status, timedOut: result?.timedOut ?? false)))
+            }
+        case .runHook(let hook):
+            runHook(hook, timeout: options.hookTimeout) { [unowned self] result in
+                self.send(.hookFinished(hook, HookOutcome(status: result?.status, timedOut: result?.timedOut ?? false)))
+            }
+        case .stopService:
+            guard let child = serviceProcess else { return }
+            stopService(child) { [unowned self] outcome in self.send(.serviceStopped(outcome.status)) }
+        case .stopInit:
+            if let initProcess, initProcess.isRunning {
+                loop.stop(initProcess, signal: .term, timeout: .seconds(5)) { [unowned self] _ in self.send(.initStopped) }
+            } else {
+                send(.initStopped)
+            }
+        case .startHealthChecks:
+            startHealthChecks()
+        case .stopHealthChecks:
+            health?.stop()
+        case .checkHealthNow:
+            health?.checkNow()
+        case .writeHealth(let status, let summary):
+            writeHealth(status, summary)
+            lastHealth = status
+        case .scheduleRestart(let after):
+            restartTimer = loop.schedule(after: after) { [unowned self] in
+                self.restartTimer = nil
+                self.send(.restartTimerFired)
+            }
+        case .cancelRestartTimer:
+            if let restartTimer { loop.cancel(restartTimer) }
+            restartTimer = nil
+        case .forward(let signal):
+            if SignalSet.forwarded.contains(signal), let child = serviceProcess, child.isRunning {
+                _ = loop.signal(child, signal)
+            }
+        case .reloadAll:
+            reload(fullConfig: true, packageFiles: true)
+        case .stopWatching:
+            stopWatching()
+        case .log(.info, let message):
+            log.info(message)
+        case .log(.warn, let message):
+            log.warn(message)
+        case .log(.error, let message):
+            log.error(message)
+        case .exit:
+            if let gateway, gateway.isRunning { _ = loop.signal(gateway, .kill) }
+        }
+    }
+}
