@@ -60,7 +60,7 @@ let package = Package(
         .testTarget(name: "SafeFilesTests", dependencies: ["SafeFiles"]),
         .testTarget(name: "CertificatesTests", dependencies: ["Certificates", "SafeFiles", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "SupervisionTests", dependencies: ["Supervision"]),
-        .testTarget(name: "RuntimeTests", dependencies: ["Runtime"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Habitat"]),
         // `Lifecycle` driven by events alone: no processes, no clock, no sleeping.
         .testTarget(name: "LifecycleTests", dependencies: ["Runtime"]),
         // Runs the built `roost` binary as a user would.

@@ -23,8 +23,6 @@
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 
-int roost_csupport_version(void) { return 2; }
-
 // MARK: signals
 
 int roost_block_signals(const sigset_t *mask) {
@@ -72,7 +70,6 @@ int roost_is_child_subreaper(void) {
     return value ? 1 : 0;
 }
 
-int roost_wifexited(int status) { return WIFEXITED(status); }
 int roost_wexitstatus(int status) { return WEXITSTATUS(status); }
 int roost_wifsignaled(int status) { return WIFSIGNALED(status); }
 int roost_wtermsig(int status) { return WTERMSIG(status); }

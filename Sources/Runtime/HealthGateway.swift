@@ -50,24 +50,11 @@ public enum HealthGateway {
         guard fd >= 0 else { throw .cannotListen(address, String(cString: strerror(errno))) }
         var yes: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
-        let bound: Int32
-        if address.isIPv6 {
-            var sin6 = sockaddr_in6()
-            sin6.sin6_family = sa_family_t(AF_INET6)
-            sin6.sin6_port = address.port.bigEndian
-            _ = inet_pton(AF_INET6, address.host, &sin6.sin6_addr)
-            bound = withUnsafePointer(to: &sin6) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
-            }
-        } else {
-            var sin = sockaddr_in()
-            sin.sin_family = sa_family_t(AF_INET)
-            sin.sin_port = address.port.bigEndian
-            _ = inet_pton(AF_INET, address.host, &sin.sin_addr)
-            bound = withUnsafePointer(to: &sin) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
+        guard let ip = BindProbe.numericAddress(address.host), ip.family == family else {
+            close(fd)
+            throw .cannotListen(address, "not a numeric IP\(address.isIPv6 ? "v6" : "v4") address")
         }
+        let bound = BindProbe.withSockaddr(ip, port: Int(address.port)) { bind(fd, $0, $1) }
         guard bound == 0, Glibc.listen(fd, SOMAXCONN) == 0 else {
             let reason = String(cString: strerror(errno))
             close(fd)

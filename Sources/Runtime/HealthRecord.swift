@@ -11,17 +11,6 @@ public struct HealthRecord: Sendable, Equatable {
     public enum Status: String, Sendable, CaseIterable {
         case ok, warning, critical, unknown
 
-        /// The status a health-check hook's exit code means (spec 4.1):
-        /// 0 ok, 1 warning, 2 critical, anything else (or a signal) unknown.
-        public init(hookExitCode code: Int32?) {
-            switch code {
-            case 0: self = .ok
-            case 1: self = .warning
-            case 2: self = .critical
-            default: self = .unknown
-            }
-        }
-
         /// `roost health`'s exit code: 0 ok, 1 warning, 2 critical, 3 unknown.
         public var exitCode: Int32 {
             switch self {
@@ -56,14 +45,14 @@ public struct HealthRecord: Sendable, Equatable {
 
     /// `status checkedAt summary` on one line.
     public var encoded: String {
-        "\(status.rawValue) \(checkedAt) \(summary.replacingNewlines())\n"
+        "\(status.rawValue) \(checkedAt) \(String(summary.map { $0.isNewline ? " " : $0 }))\n"
     }
 
     public init?(decoding text: String) {
         let parts = text.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count >= 2, let status = Status(rawValue: String(parts[0])), let at = Int(parts[1]) else { return nil }
         self.init(status: status, checkedAt: at,
-                  summary: parts.count > 2 ? String(parts[2]).trimmingCharacters(in: "\n") : "")
+                  summary: parts.count > 2 ? String(parts[2].prefix { !$0.isNewline }) : "")
     }
 
     public static func read(_ path: String) -> HealthRecord? {
@@ -71,16 +60,4 @@ public struct HealthRecord: Sendable, Equatable {
     }
 
     public static func now() -> Int { Int(time(nil)) }
-}
-
-extension String {
-    func replacingNewlines() -> String {
-        String(map { $0 == "\n" || $0 == "\r" ? " " : $0 })
-    }
-
-    func trimmingCharacters(in set: Character) -> String {
-        var s = Substring(self)
-        while s.last == set { s.removeLast() }
-        return String(s)
-    }
 }

@@ -54,35 +54,36 @@ public enum LineDiff {
         return l
     }
 
-    /// Longest-common-subsequence diff; files are small (config files), and
-    /// very large inputs fall back to "all removed, all added".
+    /// A shortest edit script (the standard library's Myers diff, O((n+m)·d))
+    /// between the lines after the common prefix and suffix; within a change,
+    /// removed lines come before added ones. A very large changed middle
+    /// falls back to "all removed, all added" (Myers keeps O(d²) state).
     static func diff(_ a: [String], _ b: [String]) -> [Op] {
         var prefix = 0
         while prefix < a.count, prefix < b.count, a[prefix] == b[prefix] { prefix += 1 }
         var suffix = 0
         while suffix < a.count - prefix, suffix < b.count - prefix, a[a.count - 1 - suffix] == b[b.count - 1 - suffix] { suffix += 1 }
-        let a1 = Array(a[prefix..<(a.count - suffix)]), b1 = Array(b[prefix..<(b.count - suffix)])
+        let a1 = a[prefix..<(a.count - suffix)], b1 = b[prefix..<(b.count - suffix)]
         var middle: [Op] = []
-        if a1.count * b1.count > 4_000_000 {
+        if a1.count + b1.count > 4_000 {
             middle = a1.map(Op.removed) + b1.map(Op.added)
         } else {
-            let n = a1.count, m = b1.count
-            var table = [[Int]](repeating: [Int](repeating: 0, count: m + 1), count: n + 1)
-            if n > 0 && m > 0 {
-                for x in stride(from: n - 1, through: 0, by: -1) {
-                    for y in stride(from: m - 1, through: 0, by: -1) {
-                        table[x][y] = a1[x] == b1[y] ? table[x + 1][y + 1] + 1 : max(table[x + 1][y], table[x][y + 1])
-                    }
+            var removed = Set<Int>(), inserted = Set<Int>()
+            for change in b1.difference(from: a1) {
+                switch change {
+                case .remove(let offset, _, _): removed.insert(offset)
+                case .insert(let offset, _, _): inserted.insert(offset)
                 }
             }
+            // Offsets count from the slices' starts.
             var x = 0, y = 0
-            while x < n || y < m {
-                if x < n, y < m, a1[x] == b1[y] {
-                    middle.append(.same(a1[x])); x += 1; y += 1
-                } else if x < n && (y == m || table[x + 1][y] >= table[x][y + 1]) {
-                    middle.append(.removed(a1[x])); x += 1
+            while x < a1.count || y < b1.count {
+                if x < a1.count, removed.contains(x) {
+                    middle.append(.removed(a1[a1.startIndex + x])); x += 1
+                } else if y < b1.count, inserted.contains(y) {
+                    middle.append(.added(b1[b1.startIndex + y])); y += 1
                 } else {
-                    middle.append(.added(b1[y])); y += 1
+                    middle.append(.same(a1[a1.startIndex + x])); x += 1; y += 1
                 }
             }
         }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Habitat
 import Supervision
 
 /// roost's own lines: short, prefixed, unbuffered (they interleave correctly
@@ -44,19 +45,11 @@ public final class Log {
         Log.write(2, line)
     }
 
+    /// `s` as a JSON string, quotes included.
     static func quote(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 { out += "\\u00" + (u.value < 16 ? "0" : "") + String(u.value, radix: 16) } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out + "\""
+        var out = ""
+        JSONCodec.quote(s, into: &out)
+        return out
     }
 
     /// One write per line. roost's stdout and stderr go through

@@ -34,7 +34,7 @@ public enum ProbeProtocol {
     public static func encode(_ statuses: [MemberStatus]) -> String {
         statuses.map { s in
             [s.bind, s.host, s.address ?? "-", s.port.map(String.init) ?? "-", s.alive ? "1" : "0",
-             s.reason.replacingTabs()].joined(separator: "\t")
+             String(s.reason.map { $0 == "\t" || $0.isNewline ? " " : $0 })].joined(separator: "\t")
         }.joined(separator: "\n") + "\n"
     }
 
@@ -46,8 +46,4 @@ public enum ProbeProtocol {
                                 alive: f[4] == "1", reason: f[5])
         }
     }
-}
-
-extension String {
-    func replacingTabs() -> String { String(map { $0 == "\t" || $0 == "\n" ? " " : $0 }) }
 }

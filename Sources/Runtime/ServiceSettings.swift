@@ -35,7 +35,6 @@ public struct ServiceSettings: Sendable {
 
 /// A package with its layered config and render context, ready to render.
 public struct LoadedService: Sendable {
-    public var settings: ServiceSettings
     public var package: ServicePackage
     public var layout: ServiceLayout
     public var context: RenderContext
@@ -76,6 +75,6 @@ public struct LoadedService: Sendable {
                                                                  identText: settings.environment["HAB_INTERPRETER_IDENT"])
         var notes = config.notes
         if let warning { notes.append(warning) }
-        return LoadedService(settings: settings, package: package, layout: layout, context: context, notes: notes)
+        return LoadedService(package: package, layout: layout, context: context, notes: notes)
     }
 }

@@ -17,16 +17,34 @@ public struct SignalSet: Hashable, Sendable, ExpressibleByArrayLiteral, Sequence
     public init(_ signals: some Sequence<Signal>) { self.signals = Set(signals) }
     public init(arrayLiteral elements: Signal...) { self.init(elements) }
 
-    /// What roost handles: termination requests, the signals it forwards to
-    /// the service (TERM INT QUIT HUP USR1 USR2 WINCH), CHLD for the reaper,
-    /// and ALRM.
-    public static let supervisor: SignalSet = [
-        .term, .int, .quit, .hup, .usr1, .usr2, .winch, .chld, .alrm,
+    /// Signals that report a fault of the thread that raised them, or that
+    /// can never be caught: blocking a synchronous one (SEGV, BUS, ILL, FPE,
+    /// TRAP, ABRT, SYS) would hide a crash of roost itself, KILL and STOP
+    /// cannot be blocked. PIPE is ignored instead (a write returns EPIPE).
+    /// TTIN and TTOU keep their default action, as in tini: forwarding them
+    /// to the service's process group would stop it.
+    public static let neverBlocked: SignalSet = [
+        Signal(rawValue: SIGSEGV), Signal(rawValue: SIGBUS), Signal(rawValue: SIGILL),
+        Signal(rawValue: SIGFPE), Signal(rawValue: SIGTRAP), Signal(rawValue: SIGABRT),
+        Signal(rawValue: SIGSYS), .kill, .stop, .pipe,
+        Signal(rawValue: SIGTTIN), Signal(rawValue: SIGTTOU),
     ]
 
-    /// The signals roost forwards to the service's process group by default.
-    public static let forwarded: SignalSet = [.term, .int, .quit, .hup, .usr1, .usr2, .winch]
+    /// The signals roost acts on itself: TERM and INT (shut down), HUP
+    /// (reload) and CHLD (the reaper's).
+    public static let handled: SignalSet = [.term, .int, .hup, .chld]
 
+    /// tini's rule: every signal except `neverBlocked`, up to the last
+    /// real-time one. Blocked in every thread and read from a signalfd, so
+    /// none of them keeps its default action (which, when roost is not PID 1,
+    /// would terminate it on SIGPWR or a real-time signal).
+    public static let supervisor = SignalSet((1..<roost_signal_limit()).lazy
+        .map(Signal.init(rawValue:))
+        .filter { !neverBlocked.contains($0) })
+
+    /// The signals roost forwards to the service's process group: all it
+    /// reads (`supervisor`) but those it acts on (`handled`).
+    public static let forwarded = SignalSet(supervisor.signals.subtracting(handled.signals))
     public func contains(_ signal: Signal) -> Bool { signals.contains(signal) }
     public mutating func insert(_ signal: Signal) { signals.insert(signal) }
     public func makeIterator() -> Set<Signal>.Iterator { signals.makeIterator() }
@@ -35,7 +53,8 @@ public struct SignalSet: Hashable, Sendable, ExpressibleByArrayLiteral, Sequence
     var cSet: sigset_t {
         var set = sigset_t()
         sigemptyset(&set)
-        for signal in signals { sigaddset(&set, signal.rawValue) }
+        // glibc refuses the two real-time signals it keeps for itself (32, 33).
+        for signal in signals { _ = sigaddset(&set, signal.rawValue) }
         return set
     }
 

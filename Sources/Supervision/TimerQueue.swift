@@ -30,8 +30,6 @@ struct TimerQueue {
         return true
     }
 
-    var isEmpty: Bool { entries.isEmpty }
-
     var earliestDeadline: ContinuousClock.Instant? { entries.map(\.deadline).min() }
 
     /// Removes and returns the actions due at `now`, earliest first (ties in

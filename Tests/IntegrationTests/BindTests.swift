@@ -57,11 +57,12 @@ final class BindTests: XCTestCase {
     }
 
     func testRequiredBindTimesOutNamingTheMember() throws {
-        let roost = try start(try package(required: true), ["--bind", "db=127.0.0.7:18901", "--bind-timeout", "6"])
+        let port = freePort("127.0.0.7")  // nothing listens there
+        let roost = try start(try package(required: true), ["--bind", "db=127.0.0.7:\(port)", "--bind-timeout", "6"])
         roost.waitFor("waiting for bind db")
         XCTAssertEqual(roost.wait(timeout: 30), 69, roost.output)
         XCTAssertTrue(roost.output.contains("required bind db: no member reachable after"), roost.output)
-        XCTAssertTrue(roost.output.contains("127.0.0.7:18901 (Connection refused)"), roost.output)
+        XCTAssertTrue(roost.output.contains("127.0.0.7:\(port) (Connection refused)"), roost.output)
     }
 
     func testOptionalBindAbsentFallsBack() throws {
@@ -72,7 +73,8 @@ final class BindTests: XCTestCase {
     }
 
     func testOptionalBindConfiguredButDownStartsWithoutIt() throws {
-        let roost = try start(try package(required: false), ["--bind", "db=127.0.0.7:18902", "--bind-timeout", "2"])
+        let port = freePort("127.0.0.7")
+        let roost = try start(try package(required: false), ["--bind", "db=127.0.0.7:\(port)", "--bind-timeout", "2"])
         roost.waitFor("members: none", timeout: 30)
         XCTAssertTrue(roost.output.contains("optional bind db: no member reachable after 2 s; starting without it"), roost.output)
         roost.signal(SIGTERM)
@@ -80,17 +82,13 @@ final class BindTests: XCTestCase {
     }
 
     /// A port on `address` nothing listens on right now.
-    func freePort(_ address: String, from start: Int) -> Int {
-        var port = start
-        while (try? shell(["python3", "-c", "import socket; socket.create_connection(('\(address)', \(port)), 1)"]))?.status == 0 { port += 1 }
-        return port
-    }
-
     func testBindThatComesUpLateIsWaitedFor() throws {
-        let port = freePort("127.0.0.4", from: 18903)
+        let port = freePort("127.0.0.4")
         let roost = try start(try package(required: true), ["--bind", "db=127.0.0.4:\(port)", "--bind-timeout", "60"])
-        roost.waitFor("waiting for binds")
-        sleep(2)
+        // A progress line comes from a later probe round that found the
+        // bind still down and kept waiting: the service would have started
+        // (and printed its members) before it.
+        roost.waitFor("waiting for bind db (", timeout: 60)
         XCTAssertFalse(roost.output.contains("members:"), "the service must not start before its bind")
         _ = try Listener("127.0.0.4", port, test: self)
         roost.waitFor("members: 127.0.0.4:\(port) ", timeout: 30)
@@ -100,10 +98,9 @@ final class BindTests: XCTestCase {
     }
 
     func testOptionalBindThatComesUpLateIsWaitedForUpToTheTimeout() throws {
-        let port = freePort("127.0.0.5", from: 18910)
+        let port = freePort("127.0.0.5")
         let roost = try start(try package(required: false), ["--bind", "db=127.0.0.5:\(port)", "--bind-timeout", "60"])
-        roost.waitFor("waiting for binds")
-        sleep(2)
+        roost.waitFor("waiting for bind db (", timeout: 60)
         XCTAssertFalse(roost.output.contains("members:"), "a configured optional bind is waited for")
         _ = try Listener("127.0.0.5", port, test: self)
         roost.waitFor("members: 127.0.0.5:\(port) ", timeout: 30)
@@ -114,16 +111,16 @@ final class BindTests: XCTestCase {
     func testOneLiveMemberSatisfiesARequiredBindAndLateMembersJoin() throws {
         // As in Habitat: one active member is enough to start; a member that
         // answers later joins through the periodic probe (reconfigure, no restart).
-        _ = try Listener("127.0.0.10", 18940, test: self)
-        let late = freePort("127.0.0.11", from: 18940)
-        let roost = try start(try package(required: true), ["--bind", "db=127.0.0.10:18940,127.0.0.11:\(late)",
+        let port = freePort("127.0.0.10"), late = freePort("127.0.0.11")
+        _ = try Listener("127.0.0.10", port, test: self)
+        let roost = try start(try package(required: true), ["--bind", "db=127.0.0.10:\(port),127.0.0.11:\(late)",
                                                             "--bind-timeout", "60", "--bind-interval", "1"])
-        roost.waitFor("\nmembers: 127.0.0.10:18940 \n", timeout: 30)
+        roost.waitFor("\nmembers: 127.0.0.10:\(port) \n", timeout: 30)
         XCTAssertTrue(roost.output.contains("bind db: starting without the members that do not answer yet: 127.0.0.11:\(late)"), roost.output)
         _ = try Listener("127.0.0.11", late, test: self)
         roost.waitFor("reconfigured: ", timeout: 30)
         let line = roost.output.split(separator: "\n").first { $0.contains("reconfigured: ") } ?? ""
-        XCTAssertEqual(Set(line.split(separator: " ").suffix(2)), ["127.0.0.10:18940", "127.0.0.11:\(late)"], roost.output)
+        XCTAssertEqual(Set(line.split(separator: " ").suffix(2)), ["127.0.0.10:\(port)", "127.0.0.11:\(late)"], roost.output)
         XCTAssertEqual(roost.output.components(separatedBy: "service started").count - 1, 1, roost.output)
         roost.signal(SIGTERM)
         XCTAssertEqual(roost.wait(timeout: 15), 143)
@@ -133,12 +130,13 @@ final class BindTests: XCTestCase {
         // Two web servers; only the one that answers 2xx on the check path is a member.
         let site = dir.appendingPathComponent("site")
         try write("ok\n", to: site.appendingPathComponent("healthz"))
+        let port = freePort("127.0.0.8", "127.0.0.9")
         var servers: [Process] = []
         for address in ["127.0.0.8", "127.0.0.9"] {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             p.arguments = ["python3", "-m", "http.server", "--bind", address, "--directory",
-                           address == "127.0.0.8" ? site.path : dir.path, "18920"]
+                           address == "127.0.0.8" ? site.path : dir.path, String(port)]
             p.standardOutput = FileHandle.nullDevice
             p.standardError = FileHandle.nullDevice
             try p.run()
@@ -147,29 +145,30 @@ final class BindTests: XCTestCase {
         addTeardownBlock { for p in servers where p.isRunning { p.terminate(); p.waitUntilExit() } }
         for address in ["127.0.0.8", "127.0.0.9"] {
             let deadline = Date().addingTimeInterval(10)
-            while Date() < deadline, (try? shell(["curl", "-s", "-o", "/dev/null", "http://\(address):18920/"]))?.status != 0 { usleep(100_000) }
+            while Date() < deadline, (try? shell(["curl", "-s", "-o", "/dev/null", "http://\(address):\(port)/"]))?.status != 0 { usleep(100_000) }
         }
         let bindsFile = dir.appendingPathComponent("binds.toml")
-        try write("[db]\nhosts = [\"127.0.0.8:18920\", \"127.0.0.9:18920\"]\nhttp_check = \"/healthz\"\n", to: bindsFile)
+        try write("[db]\nhosts = [\"127.0.0.8:\(port)\", \"127.0.0.9:\(port)\"]\nhttp_check = \"/healthz\"\n", to: bindsFile)
         let roost = try start(try package(required: false), ["--binds-file", bindsFile.path, "--bind-timeout", "3"])
         roost.waitFor("\nmembers: ", timeout: 30)   // the service's line, not roost's warning
-        XCTAssertTrue(roost.output.contains("\nmembers: 127.0.0.8:18920 \n"), roost.output)
-        XCTAssertTrue(roost.output.contains("127.0.0.9:18920 (HTTP 404"), roost.output)
+        XCTAssertTrue(roost.output.contains("\nmembers: 127.0.0.8:\(port) \n"), roost.output)
+        XCTAssertTrue(roost.output.contains("127.0.0.9:\(port) (HTTP 404"), roost.output)
         roost.signal(SIGTERM)
         XCTAssertEqual(roost.wait(timeout: 15), 143)
     }
 
     func testBindsFileEditedAtRunTimeChangesTheMembers() throws {
-        _ = try Listener("127.0.0.6", 18930, test: self)
-        _ = try Listener("127.0.0.6", 18931, test: self)
+        let first = freePort("127.0.0.6"), second = freePort("127.0.0.6")
+        _ = try Listener("127.0.0.6", first, test: self)
+        _ = try Listener("127.0.0.6", second, test: self)
         let pkg = try TestPackage(in: dir, plan: "pkg_binds=([db]=\"port user\")",
                                   config: ["members.conf": "{{#eachAlive bind.db.members as |m|}}{{m.cfg.user}}@{{m.sys.ip}}:{{m.cfg.port}} {{/eachAlive}}\n"],
                                   hooks: ["run": "#!/bin/sh\necho \"members: $(cat {{pkg.svc_config_path}}/members.conf)\"\nexec sleep 300\n",
                                           "reconfigure": "#!/bin/sh\necho \"reconfigured: $(cat {{pkg.svc_config_path}}/members.conf)\"\n"])
         let bindsFile = dir.appendingPathComponent("binds.toml")
-        try write("[db]\nhosts = [\"127.0.0.6:18930\"]\n[db.cfg]\nuser = \"app\"\n", to: bindsFile)
+        try write("[db]\nhosts = [\"127.0.0.6:\(first)\"]\n[db.cfg]\nuser = \"app\"\n", to: bindsFile)
         let roost = try start(pkg, ["--binds-file", bindsFile.path])
-        roost.waitFor("members: app@127.0.0.6:18930 ", timeout: 30)
+        roost.waitFor("members: app@127.0.0.6:\(first) ", timeout: 30)
 
         // A broken edit is reported and changes nothing.
         try write("[db]\nhosts = 7\n", to: bindsFile)
@@ -177,10 +176,10 @@ final class BindTests: XCTestCase {
         XCTAssertTrue(roost.output.contains("binds.toml [db]"), roost.output)
 
         // A second member with its own exported value: re-render and reconfigure.
-        try write("[db]\nhosts = [\"127.0.0.6:18930\"]\n[db.cfg]\nuser = \"app\"\n[[db.members]]\nhost = \"127.0.0.6\"\nport = 18931\ncfg = { user = \"admin\" }\n", to: bindsFile)
+        try write("[db]\nhosts = [\"127.0.0.6:\(first)\"]\n[db.cfg]\nuser = \"app\"\n[[db.members]]\nhost = \"127.0.0.6\"\nport = \(second)\ncfg = { user = \"admin\" }\n", to: bindsFile)
         roost.waitFor("reconfigured: ", timeout: 30)
         let line = roost.output.split(separator: "\n").first { $0.contains("hook[reconfigure]: reconfigured: ") } ?? ""
-        XCTAssertEqual(Set(line.split(separator: " ").suffix(2)), ["app@127.0.0.6:18930", "admin@127.0.0.6:18931"], roost.output)
+        XCTAssertEqual(Set(line.split(separator: " ").suffix(2)), ["app@127.0.0.6:\(first)", "admin@127.0.0.6:\(second)"], roost.output)
         XCTAssertEqual(roost.output.components(separatedBy: "service started").count - 1, 1, "no restart:\n\(roost.output)")
         roost.signal(SIGTERM)
         XCTAssertEqual(roost.wait(timeout: 15), 143)
@@ -189,26 +188,27 @@ final class BindTests: XCTestCase {
     func testNameWithSeveralAddressesAndMembershipChange() throws {
         let hosts = dir.appendingPathComponent("hosts")
         try write("127.0.0.1 localhost\n127.0.0.2 db.test\n127.0.0.3 db.test\n", to: hosts)
-        let a = try Listener("127.0.0.2", 18904, test: self)
-        _ = try Listener("127.0.0.3", 18904, test: self)
+        let port = freePort("127.0.0.2", "127.0.0.3")
+        let a = try Listener("127.0.0.2", port, test: self)
+        _ = try Listener("127.0.0.3", port, test: self)
         // A hosts file seen only inside roost's mount namespace.
-        let roost = try start(try package(required: true), ["--bind", "db=db.test:18904", "--bind-interval", "1"],
+        let roost = try start(try package(required: true), ["--bind", "db=db.test:\(port)", "--bind-interval", "1"],
                               prelude: "mount --bind \(hosts.path) /etc/hosts")
         roost.waitFor("members: ", timeout: 30)
         // Two members, in member-id order as Habitat lists them.
         let line = roost.output.split(separator: "\n").first { $0.hasPrefix("members: ") } ?? ""
-        XCTAssertEqual(Set(line.dropFirst("members: ".count).split(separator: " ")), ["127.0.0.2:18904", "127.0.0.3:18904"], roost.output)
+        XCTAssertEqual(Set(line.dropFirst("members: ".count).split(separator: " ")), ["127.0.0.2:\(port)", "127.0.0.3:\(port)"], roost.output)
 
         // What `roost render --bind` shows is what the service got.
         let out = dir.appendingPathComponent("render")
-        let rendered = try shell(["unshare", "--mount", "sh", "-c", "mount --bind \(hosts.path) /etc/hosts && exec \(roostBinary()) render \(try package(required: true).dir.path) --bind db=db.test:18904 --out \(out.path)"])
+        let rendered = try shell(["unshare", "--mount", "sh", "-c", "mount --bind \(hosts.path) /etc/hosts && exec \(roostBinary()) render \(try package(required: true).dir.path) --bind db=db.test:\(port) --out \(out.path)"])
         XCTAssertEqual(rendered.status, 0, rendered.stderr)
         XCTAssertEqual(try String(contentsOf: out.appendingPathComponent("config/members.conf"), encoding: .utf8),
                        try String(contentsOf: dir.appendingPathComponent("svc/demo/config/members.conf"), encoding: .utf8))
 
         // One member goes away: re-render, and the reconfigure hook (no restart).
         a.stop()
-        roost.waitFor("reconfigured: 127.0.0.3:18904 ", timeout: 30)
+        roost.waitFor("reconfigured: 127.0.0.3:\(port) ", timeout: 30)
         XCTAssertTrue(roost.output.contains("bind membership changed"), roost.output)
         XCTAssertEqual(roost.output.components(separatedBy: "service started").count - 1, 1, roost.output)
         roost.signal(SIGTERM)

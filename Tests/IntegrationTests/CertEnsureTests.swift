@@ -42,9 +42,10 @@ final class CertEnsureTests: XCTestCase {
 
     func testTLSHandshakeWithOpensslServerAndClient() throws {
         XCTAssertEqual(try ensure(["--subject", "/CN=localhost", "--san", "DNS:localhost", "--key-type", "ec"]).status, 0)
+        let port = freePort()
         let server = Process()
         server.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        server.arguments = ["s_server", "-accept", "127.0.0.1:18555", "-cert", cert, "-key", key, "-naccept", "1", "-quiet"]
+        server.arguments = ["s_server", "-accept", "127.0.0.1:\(port)", "-cert", cert, "-key", key, "-naccept", "1", "-quiet"]
         server.standardInput = Pipe()
         server.standardOutput = FileHandle.nullDevice
         server.standardError = FileHandle.nullDevice
@@ -54,7 +55,7 @@ final class CertEnsureTests: XCTestCase {
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline && !verified {
             usleep(200_000)
-            let c = try shell(["sh", "-c", "echo | openssl s_client -connect 127.0.0.1:18555 -servername localhost -CAfile \(cert) -verify_return_error -brief 2>&1"], timeout: 10)
+            let c = try shell(["sh", "-c", "echo | openssl s_client -connect 127.0.0.1:\(port) -servername localhost -CAfile \(cert) -verify_return_error -brief 2>&1"], timeout: 10)
             verified = c.status == 0 && c.stdout.contains("Verification: OK")
         }
         XCTAssertTrue(verified, "s_client did not verify the handshake")

@@ -44,9 +44,10 @@ final class ExampleTests: XCTestCase {
     }
 
     func testServesHTTPSWithItsOwnCertificateAndReusesIt() throws {
-        let first = try startExample(port: 18443)
+        let port = freePort()
+        let first = try startExample(port: port)
         try waitForHealthy(first)
-        let answer = try curl(18443, "/healthz")
+        let answer = try curl(port, "/healthz")
         XCTAssertEqual(answer.stdout, "ok\n", answer.stderr)
         let text = try shell(["openssl", "x509", "-in", certPath, "-noout", "-subject", "-ext", "subjectAltName"]).stdout
         XCTAssertTrue(text.contains("CN = localhost"), text)
@@ -57,11 +58,11 @@ final class ExampleTests: XCTestCase {
         XCTAssertTrue(first.output.contains("created"), first.output)
 
         // A second start (same data directory, as on a persistent volume) reuses the pair.
-        let second = try startExample(port: 18443)
+        let second = try startExample(port: port)
         try waitForHealthy(second)
         XCTAssertTrue(second.output.contains("reused"), second.output)
         XCTAssertEqual(try String(contentsOfFile: certPath, encoding: .utf8), fingerprint)
-        XCTAssertEqual(try curl(18443, "/healthz").stdout, "ok\n")
+        XCTAssertEqual(try curl(port, "/healthz").stdout, "ok\n")
         second.signal(SIGTERM)
         XCTAssertEqual(second.wait(timeout: 30), 0)
     }
@@ -87,18 +88,19 @@ final class ExampleTests: XCTestCase {
     }
 
     func testProxiesToTheBindWhenPresentAndToTheFallbackWhenAbsent() throws {
-        _ = try backend("127.0.0.2", 18081, body: "from the bind\n")
-        _ = try backend("127.0.0.1", 18082, body: "from the fallback\n")
+        let bindPort = freePort("127.0.0.2"), fallbackPort = freePort(), port = freePort()
+        _ = try backend("127.0.0.2", bindPort, body: "from the bind\n")
+        _ = try backend("127.0.0.1", fallbackPort, body: "from the fallback\n")
 
-        let bound = try startExample(port: 18444, extra: ["--bind", "backend=127.0.0.2:18081"])
+        let bound = try startExample(port: port, extra: ["--bind", "backend=127.0.0.2:\(bindPort)"])
         try waitForHealthy(bound)
-        XCTAssertEqual(try curl(18444, "/").stdout, "from the bind\n", bound.output)
+        XCTAssertEqual(try curl(port, "/").stdout, "from the bind\n", bound.output)
         bound.signal(SIGTERM)
         XCTAssertEqual(bound.wait(timeout: 30), 0)
 
-        let fallback = try startExample(port: 18444, environment: ["HAB_TLS_FRONT": "backend_port = 18082"])
+        let fallback = try startExample(port: port, environment: ["HAB_TLS_FRONT": "backend_port = \(fallbackPort)"])
         try waitForHealthy(fallback)
-        XCTAssertEqual(try curl(18444, "/").stdout, "from the fallback\n", fallback.output)
+        XCTAssertEqual(try curl(port, "/").stdout, "from the fallback\n", fallback.output)
         fallback.signal(SIGTERM)
         XCTAssertEqual(fallback.wait(timeout: 30), 0)
     }

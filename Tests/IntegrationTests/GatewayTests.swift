@@ -58,7 +58,7 @@ final class GatewayTests: XCTestCase {
             // 100 kB of output: the gateway shows only its end.
             "health-check": "#!/bin/sh\nhead -c 100000 /dev/zero | tr '\\0' x\necho END-OF-CHECK\nexit 1\n",
         ])
-        let port: UInt16 = 28641
+        let port = UInt16(freePort())
         let roost = try start(pkg, ["--health-interval", "1", "--http-listen", "127.0.0.1:\(port)"])
         roost.waitFor("health: warning")
         // 100 clients that send half a request and then nothing.
@@ -89,7 +89,7 @@ final class GatewayTests: XCTestCase {
 
     func testPastTheConnectionCapTheOldestIdleConnectionMakesRoom() throws {
         let pkg = try TestPackage(in: dir, hooks: ["run": "#!/bin/sh\nexec sleep 300\n"])
-        let port: UInt16 = 28645
+        let port = UInt16(freePort())
         let roost = try start(pkg, ["--http-listen", "127.0.0.1:\(port)"])
         roost.waitFor("service started")
         // More idle connections than the gateway keeps (256): a new client
@@ -108,7 +108,7 @@ final class GatewayTests: XCTestCase {
 
     func testGatewayThatDiesIsRestarted() throws {
         let pkg = try TestPackage(in: dir, hooks: ["run": "#!/bin/sh\nexec sleep 300\n"])
-        let port: UInt16 = 28642
+        let port = UInt16(freePort())
         let roost = try start(pkg, ["--http-listen", "127.0.0.1:\(port)"])
         roost.waitFor("service started")
         XCTAssertTrue(exchange(port: port, "GET /services HTTP/1.1\r\n\r\n").hasPrefix("HTTP/1.1 200 OK"), roost.output)
@@ -131,7 +131,7 @@ final class GatewayTests: XCTestCase {
     func testAddressInUseIsAStartupError() throws {
         let marker = dir.appendingPathComponent("service-ran")
         let pkg = try TestPackage(in: dir, hooks: ["run": "#!/bin/sh\ntouch \(marker.path)\nexec sleep 300\n"])
-        let port: UInt16 = 28643
+        let port = UInt16(freePort())
         let taken = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(taken) }
         var sin = sockaddr_in()
@@ -165,9 +165,10 @@ final class GatewayTests: XCTestCase {
     func testIPv6Loopback() throws {
         guard FileManager.default.fileExists(atPath: "/proc/net/if_inet6") else { throw XCTSkip("no IPv6 on this machine") }
         let pkg = try TestPackage(in: dir, hooks: ["run": "#!/bin/sh\nexec sleep 300\n"])
-        let roost = try start(pkg, ["--http-listen", "[::1]:28644"])
+        let port = freePort("::1")
+        let roost = try start(pkg, ["--http-listen", "[::1]:\(port)"])
         roost.waitFor("service started")
-        let out = try shell(["curl", "-s", "-m", "20", "-o", "/dev/null", "-w", "%{http_code}", "http://[::1]:28644/services"])
+        let out = try shell(["curl", "-s", "-m", "20", "-o", "/dev/null", "-w", "%{http_code}", "http://[::1]:\(port)/services"])
         XCTAssertEqual(out.stdout, "200", roost.output)
         roost.signal(SIGTERM)
         XCTAssertEqual(roost.wait(timeout: 15), 143, roost.output)

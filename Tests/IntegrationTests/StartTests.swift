@@ -223,12 +223,13 @@ final class StartTests: XCTestCase {
         try write("7", to: codeFile)
         let pkg = try TestPackage(in: dir, hooks: ["run": "#!/bin/sh\nexec sleep 300\n",
                                                    "health-check": "#!/bin/sh\nexit $(cat \(codeFile.path))\n"])
-        let roost = try start(pkg, ["--health-interval", "1", "--http-listen", "127.0.0.1:18631"])
+        let port = freePort()
+        let roost = try start(pkg, ["--health-interval", "1", "--http-listen", "127.0.0.1:\(port)"])
         roost.waitFor("service started")
         let svcRoot = dir.appendingPathComponent("svc").path
         /// Habitat's HTTP status for the health endpoint, and /services.
         func http(_ path: String) throws -> String {
-            try shell(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:18631\(path)"]).stdout
+            try shell(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)\(path)"]).stdout
         }
         func health() throws -> Int32 { try shell([roostBinary(), "health", "--svc-root", svcRoot, "-q"]).status }
         func eventually(_ code: Int32) throws {
@@ -253,8 +254,8 @@ final class StartTests: XCTestCase {
         try eventually(0)   // ok
         XCTAssertEqual(try http("/services/demo/default/health"), "200")
         XCTAssertEqual(try http("/services/other/default/health"), "404")
-        XCTAssertTrue(try shell(["curl", "-s", "http://127.0.0.1:18631/services/demo/default/health"]).stdout.hasPrefix("{\"status\":\"OK\""))
-        XCTAssertTrue(try shell(["curl", "-s", "http://127.0.0.1:18631/services"]).stdout.contains("\"state\":\"up\""))
+        XCTAssertTrue(try shell(["curl", "-s", "http://127.0.0.1:\(port)/services/demo/default/health"]).stdout.hasPrefix("{\"status\":\"OK\""))
+        XCTAssertTrue(try shell(["curl", "-s", "http://127.0.0.1:\(port)/services"]).stdout.contains("\"state\":\"up\""))
         roost.signal(SIGTERM)
         XCTAssertEqual(roost.wait(timeout: 15), 143)
     }

@@ -163,3 +163,60 @@ func zombies(of parent: pid_t) -> [pid_t] {
         return fields.count > 2 && fields[0] == "Z" && pid_t(fields[1]) == parent
     }
 }
+
+/// A TCP port free on each of `addresses` right now: the kernel picks one for
+/// the first (bind to port 0), and it is kept when the others can bind it
+/// too. Tests running in parallel so never collide on a fixed number.
+func freePort(_ addresses: String...) -> Int {
+    let addresses = addresses.isEmpty ? ["127.0.0.1"] : addresses
+    for _ in 0..<100 {
+        guard let port = bindTCP(addresses[0], port: 0) else { continue }
+        if addresses.dropFirst().allSatisfy({ bindTCP($0, port: port) != nil }), HandedOutPorts.shared.claim(port) { return port }
+    }
+    XCTFail("no TCP port free on all of \(addresses)")
+    return 0
+}
+
+/// Binds a TCP socket on `address` (IPv4 or IPv6) and `port`, closes it, and
+/// returns the port it got; nil when the bind failed.
+private func bindTCP(_ address: String, port: Int) -> Int? {
+    let v6 = address.contains(":")
+    let fd = socket(v6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var storage = sockaddr_storage()
+    var length = socklen_t(v6 ? MemoryLayout<sockaddr_in6>.size : MemoryLayout<sockaddr_in>.size)
+    let parsed = withUnsafeMutablePointer(to: &storage) { raw -> Bool in
+        if v6 {
+            return raw.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { sin6 in
+                sin6.pointee.sin6_family = sa_family_t(AF_INET6)
+                sin6.pointee.sin6_port = UInt16(port).bigEndian
+                return inet_pton(AF_INET6, address, &sin6.pointee.sin6_addr) == 1
+            }
+        }
+        return raw.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { sin in
+            sin.pointee.sin_family = sa_family_t(AF_INET)
+            sin.pointee.sin_port = UInt16(port).bigEndian
+            return inet_pton(AF_INET, address, &sin.pointee.sin_addr) == 1
+        }
+    }
+    guard parsed else { return nil }
+    let bound = withUnsafeMutablePointer(to: &storage) { raw in
+        raw.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
+            bind(fd, address, length) == 0 && getsockname(fd, address, &length) == 0
+        }
+    }
+    guard bound else { return nil }
+    return Int(UInt16(bigEndian: withUnsafePointer(to: &storage) { raw in
+        raw.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_port }
+    }))
+}
+
+/// Ports `freePort` already gave to a test of this run: never twice, so two
+/// listeners in one test get two ports.
+final class HandedOutPorts: @unchecked Sendable {
+    static let shared = HandedOutPorts()
+    private let lock = NSLock()
+    private var ports: Set<Int> = []
+    func claim(_ port: Int) -> Bool { lock.lock(); defer { lock.unlock() }; return ports.insert(port).inserted }
+}

@@ -54,6 +54,50 @@ final class ReaperTests: XCTestCase {
         XCTAssertFalse(received.contains(.chld), "SIGCHLD is the reaper's")
     }
 
+    /// tini's rule: a signal roost does not act on reaches the service, even
+    /// one whose default action would have killed roost (SIGPWR, real-time).
+    func testPowerAndRealTimeSignalsReachTheChild() throws {
+        let loop = try makeLoop()
+        let dir = try temporaryDirectory()
+        let realTime = Signal(rawValue: __libc_current_sigrtmin() + 3)
+        // The child records each signal; it exits 0 once it has seen both.
+        let script = """
+            trap 'touch \(dir)/pwr' PWR; trap 'touch \(dir)/rt' RTMIN+3; touch \(dir)/ready
+            while [ ! -e \(dir)/pwr ] || [ ! -e \(dir)/rt ]; do sleep 0.05; done
+            exit 0  # the loop's own status is the interrupted sleep's
+            """
+        var result: ProcessResult?
+        let child = try loop.spawn(ProcessSpec(executable: "/usr/bin/bash", arguments: ["-c", script],
+                                               environment: ["PATH": "/usr/bin:/bin"])) { result = $0 }
+        var forwarded: [Signal] = []
+        loop.onSignal = { signal in
+            // What the driver does with a signal it does not act on.
+            if SignalSet.forwarded.contains(signal), loop.signal(child, signal) { forwarded.append(signal) }
+        }
+        eventually(loop, "the child set its traps") { FileManager.default.fileExists(atPath: dir + "/ready") }
+        // Process-directed, as the host sends them to PID 1.
+        XCTAssertEqual(kill(getpid(), Signal(rawValue: SIGPWR).rawValue), 0)
+        XCTAssertEqual(kill(getpid(), realTime.rawValue), 0)
+        eventually(loop, "the child saw both signals and exited") { result != nil }
+        XCTAssertEqual(result?.status, .exited(0))
+        XCTAssertEqual(Set(forwarded), [Signal(rawValue: SIGPWR), realTime])
+    }
+
+    func testSignalSetFollowsTinisRule() {
+        let realTime = Signal(rawValue: __libc_current_sigrtmin() + 3)
+        for signal in [Signal.alrm, .quit, .usr1, .winch, Signal(rawValue: SIGPWR), realTime] {
+            XCTAssertTrue(SignalSet.supervisor.contains(signal), "\(signal) is read from the signalfd")
+            XCTAssertTrue(SignalSet.forwarded.contains(signal), "\(signal) is forwarded")
+        }
+        for signal in SignalSet.handled {
+            XCTAssertTrue(SignalSet.supervisor.contains(signal), "\(signal) is read from the signalfd")
+            XCTAssertFalse(SignalSet.forwarded.contains(signal), "\(signal) is roost's, never forwarded")
+        }
+        for number in [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGABRT, SIGSYS, SIGKILL, SIGSTOP, SIGPIPE] {
+            XCTAssertFalse(SignalSet.supervisor.contains(Signal(rawValue: number)), "\(Signal(rawValue: number)) is never blocked")
+        }
+    }
+
     func testExitStatusDecoding() {
         XCTAssertEqual(ExitStatus(waitStatus: 3 << 8), .exited(3))
         XCTAssertEqual(ExitStatus(waitStatus: SIGKILL), .signaled(.kill))

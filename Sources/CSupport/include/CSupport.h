@@ -7,9 +7,6 @@
 #include <signal.h>
 #include <sys/types.h>
 
-/// Version of this shim (bumped when the ABI changes).
-int roost_csupport_version(void);
-
 // MARK: linking
 
 /// 1 when this program was linked dynamically (it has a program
@@ -63,7 +60,6 @@ int roost_set_child_subreaper(int on);
 int roost_is_child_subreaper(void);
 
 /// waitpid status decoding (the W* macros are not importable into Swift).
-int roost_wifexited(int status);
 int roost_wexitstatus(int status);
 int roost_wifsignaled(int status);
 int roost_wtermsig(int status);

@@ -109,7 +109,7 @@ public struct BindSpec: Sendable, Equatable {
 
     /// The environment variable that configures bind `name`.
     public static func variableName(forBind name: String) -> String {
-        "ROOST_BIND_" + name.uppercased().replacingAll("-", with: "_")
+        "ROOST_BIND_" + name.uppercased().replacing("-", with: "_")
     }
 
     /// Binds from a TOML binds file:

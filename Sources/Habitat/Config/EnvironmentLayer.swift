@@ -37,7 +37,7 @@ public enum EnvironmentLayer {
         let prefix = name + "__"
         var current = lower
         for key in environment.keys.filter({ $0.hasPrefix(prefix) }).sorted() {
-            var segments = String(key.dropFirst(prefix.count)).components(separatedBy: "__")
+            var segments = key.dropFirst(prefix.count).split(separator: "__", omittingEmptySubsequences: false).map(String.init)
             var raw = environment[key]!
             var fromFile = false
             if let last = segments.last, last.hasSuffix("_FILE"), last.count > 5 {
@@ -150,7 +150,7 @@ public enum EnvironmentLayer {
         if trimmed.hasPrefix("{\\\"") || trimmed.hasPrefix("\"{\\\"") {
             var inner = trimmed
             if inner.hasPrefix("\"") && inner.hasSuffix("\"") { inner = String(inner.dropFirst().dropLast()) }
-            out.append((inner.replacingAll("\\\"", with: "\""), "read backslash-escaped JSON quotes as plain quotes"))
+            out.append((inner.replacing("\\\"", with: "\""), "read backslash-escaped JSON quotes as plain quotes"))
         }
         return out
     }
@@ -222,42 +222,5 @@ public enum EnvironmentLayer {
             }
         }
         return out
-    }
-}
-
-extension String {
-    func replacingAll(_ target: String, with replacement: String) -> String {
-        guard !target.isEmpty else { return self }
-        var out = ""
-        var rest = Substring(self)
-        while let r = rest.range(of: target) {
-            out += rest[..<r.lowerBound]
-            out += replacement
-            rest = rest[r.upperBound...]
-        }
-        return out + rest
-    }
-
-    func components(separatedBy separator: String) -> [String] {
-        var out: [String] = []
-        var rest = Substring(self)
-        while let r = rest.range(of: separator) {
-            out.append(String(rest[..<r.lowerBound]))
-            rest = rest[r.upperBound...]
-        }
-        out.append(String(rest))
-        return out
-    }
-}
-
-extension Substring {
-    func range(of target: String) -> Range<Index>? {
-        guard !target.isEmpty, count >= target.count else { return nil }
-        var i = startIndex
-        while i < endIndex {
-            if self[i...].hasPrefix(target) { return i..<index(i, offsetBy: target.count) }
-            i = index(after: i)
-        }
-        return nil
     }
 }

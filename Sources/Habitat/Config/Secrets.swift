@@ -75,7 +75,7 @@ public enum Secrets {
     /// replaced by `<redacted>`.
     public static func mask(_ text: String, values: [String]) -> String {
         var out = text
-        for v in forms(of: values) where out.contains(v) { out = out.replacingAll(v, with: redacted) }
+        for v in forms(of: values) where out.contains(v) { out.replace(v, with: redacted) }
         return out
     }
 }
@@ -136,7 +136,7 @@ extension Secrets {
             // Track multi-line strings: each delimiter toggles, in order.
             var rest = Substring(line)
             while !rest.isEmpty {
-                let next = ["\"\"\"", "'''"].compactMap { d in rest.range(of: d).map { (d, $0) } }
+                let next = ["\"\"\"", "'''"].compactMap { d in rest.firstRange(of: d).map { (d, $0) } }
                     .min { $0.1.lowerBound < $1.1.lowerBound }
                 guard let (d, range) = next else { break }
                 if let current = open {
@@ -159,9 +159,9 @@ extension Secrets {
         for v in values {
             for form in [v, jsonEscaped(v), htmlEscaped(v)] {
                 if form.count >= 4 { found.insert(form) }
-                let lines = form.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map(String.init)
-                for part in lines + form.components(separatedBy: "\\n") {
-                    let piece = part.trimmingCharacters(in: " \t\r")
+                let lines = form.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+                for part in lines + form.split(separator: "\\n", omittingEmptySubsequences: false) {
+                    let piece = part.trimming { $0 == " " || $0 == "\t" || $0 == "\r" }
                     if piece.count >= 4 { found.insert(piece) }
                 }
             }
@@ -178,13 +178,4 @@ extension Secrets {
 
     /// `s` as the engine's HTML escaping writes it.
     static func htmlEscaped(_ s: String) -> String { Escaping.html.apply(s) }
-}
-
-extension StringProtocol {
-    func trimmingCharacters(in set: String) -> String {
-        var s = Substring(self)
-        while let f = s.first, set.contains(f) { s.removeFirst() }
-        while let l = s.last, set.contains(l) { s.removeLast() }
-        return String(s)
-    }
 }

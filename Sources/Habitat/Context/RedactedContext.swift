@@ -32,7 +32,7 @@ extension Secrets {
         let multiLineSecret = realLines.count != redactedLines.count
         if !multiLineSecret {
             for (r, d) in zip(realLines, redactedLines) where r != d {
-                let parts = String(d).components(separatedBy: Secrets.redacted)
+                let parts = d.split(separator: Secrets.redacted, omittingEmptySubsequences: false)
                 guard parts.count > 1 else { continue }
                 patterns.append((Substring(parts[0]), Substring(parts[parts.count - 1]), d))
             }

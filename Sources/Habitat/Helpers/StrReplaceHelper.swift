@@ -11,6 +11,6 @@ enum StrReplaceHelper {
             for ch in s { out.append(ch); out += new }
             return .string(out)
         }
-        return .string(s.replacingAll(old, with: new))
+        return .string(s.replacing(old, with: new))
     }
 }

@@ -73,9 +73,6 @@ public struct PackageTemplates: Sendable {
         return false
     }
 
-    /// Template names, as `config/…`, `hooks/…`.
-    public var relativePaths: [String] { files.map { $0.kind.rawValue + "/" + $0.path } }
-
     /// Whether the package has a hook template of that name.
     public func hasHook(_ name: String) -> Bool { files.contains { $0.kind == .hook && $0.path == name } }
 

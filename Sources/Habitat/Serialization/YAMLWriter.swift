@@ -246,7 +246,7 @@ public enum YAMLWriter {
         if style == .literal && (!a.block || simpleKey) { style = .double }
         switch style {
         case .plain: return .inline(s)
-        case .single: return .inline("'" + s.replacingAll("'", with: "''") + "'")
+        case .single: return .inline("'" + s.replacing("'", with: "''") + "'")
         case .double: return .inline(doubleQuoted(s))
         case .literal:
             let chars = Array(s.unicodeScalars)

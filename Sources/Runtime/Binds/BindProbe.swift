@@ -46,6 +46,18 @@ public enum BindProbe {
         var text: String
     }
 
+    /// A numeric IPv4 or IPv6 address ("127.0.0.1", "::1"); nil for a name.
+    static func numericAddress(_ text: String) -> Address? {
+        var v4 = in_addr(), v6 = in6_addr()
+        if inet_pton(AF_INET, text, &v4) == 1 {
+            return Address(family: AF_INET, bytes: withUnsafeBytes(of: &v4) { Array($0) }, text: text)
+        }
+        if inet_pton(AF_INET6, text, &v6) == 1 {
+            return Address(family: AF_INET6, bytes: withUnsafeBytes(of: &v6) { Array($0) }, text: text)
+        }
+        return nil
+    }
+
     struct Attempt {
         var index: Int
         var address: Address
