@@ -31,7 +31,6 @@ extension ServiceRunner {
     }
 
     func bindsProbed(_ statuses: [MemberStatus]) {
-        bindStatuses = statuses
         let problems = BindResolution.problems(binds, statuses: statuses)
         let groups = BindResolution.groups(binds, statuses: statuses)
         switch lifecycle.state {

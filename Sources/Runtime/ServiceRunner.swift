@@ -24,7 +24,6 @@ public final class ServiceRunner {
     var templates: PackageTemplates
     /// Configured binds; replaced when the binds file changes.
     var binds: BindSet
-    var bindStatuses: [MemberStatus] = []
     let identity: Identity?
     let layout: ServiceLayout
 
