@@ -50,17 +50,19 @@ let package = Package(
         // Prints toml-test's tagged JSON for ../shared/toml-test/run.py.
         .executableTarget(name: "toml-test-decoder", dependencies: ["TOML"]),
         // Render throughput; fuzzing of the template engine, TOML decoder and JSON reader (BENCHMARKS.md).
-        .executableTarget(name: "roost-bench", dependencies: ["Habitat", "Handlebars", "TOML"], path: "Benchmarks/roost-bench"),
+        .executableTarget(name: "roost-bench", dependencies: ["Habitat", "Handlebars", "TOML", "SeededRandom"], path: "Benchmarks/roost-bench"),
+        // One seedable generator for the tests and roost-bench's fuzzing (not linked into roost).
+        .target(name: "SeededRandom"),
 
         // The engine alone; Habitat's dialect and helpers are tested in HabitatTests.
-        .testTarget(name: "HandlebarsTests", dependencies: ["Handlebars"]),
+        .testTarget(name: "HandlebarsTests", dependencies: ["Handlebars", "SeededRandom"]),
         .testTarget(name: "TOMLTests", dependencies: ["TOML"]),
         // Fixtures/: data read through #filePath (handlebars-rust's recorded answers).
-        .testTarget(name: "HabitatTests", dependencies: ["Habitat", "Handlebars", "TOML"], exclude: ["Fixtures"]),
+        .testTarget(name: "HabitatTests", dependencies: ["Habitat", "Handlebars", "TOML", "SeededRandom"], exclude: ["Fixtures"]),
         .testTarget(name: "SafeFilesTests", dependencies: ["SafeFiles"]),
         .testTarget(name: "CertificatesTests", dependencies: ["Certificates", "SafeFiles", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "SupervisionTests", dependencies: ["Supervision"]),
-        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Habitat"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Habitat", "SeededRandom"]),
         // `Lifecycle` driven by events alone: no processes, no clock, no sleeping.
         .testTarget(name: "LifecycleTests", dependencies: ["Runtime"]),
         // Runs the built `roost` binary as a user would.

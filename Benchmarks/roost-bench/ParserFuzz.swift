@@ -7,20 +7,8 @@ import Glibc
 #endif
 import Habitat
 import Handlebars
+import SeededRandom
 import TOML
-
-/// SplitMix64: small, fast, and good enough to drive mutations.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 enum FuzzTarget: String, CaseIterable {
     case toml, json, template
@@ -143,7 +131,7 @@ struct ParserFuzzer {
     /// The input at `index`: a mutated seed (most), a spliced pair, deep
     /// nesting around and far past the bound, or random bytes.
     func input(_ index: Int) -> [UInt8] {
-        var rng = SplitMix64(seed ^ (UInt64(index) &* 0xD6E8_FEB8_6659_FD93))
+        var rng = SplitMix64(seed: seed ^ (UInt64(index) &* 0xD6E8_FEB8_6659_FD93))
         let kind = Int.random(in: 0..<100, using: &rng)
         var bytes: [UInt8]
         if kind < 5 {

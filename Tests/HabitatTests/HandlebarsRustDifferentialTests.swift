@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import Handlebars
+import SeededRandom
 import Habitat
 
 /// Small templates rendered by roost's engine with Habitat's settings,
@@ -834,16 +835,10 @@ b
 
 /// Small random templates for the differential test (SplitMix64, seeded).
 struct TemplateGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
+    var random: SplitMix64
+    init(seed: UInt64) { random = SplitMix64(seed: seed) }
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { random.next() }
     mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
     mutating func pick(_ items: [String]) -> String { items[below(items.count)] }
     mutating func chance(_ percent: Int) -> Bool { below(100) < percent }

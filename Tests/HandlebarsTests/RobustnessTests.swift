@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import Handlebars
+import SeededRandom
 
 /// The parser and renderer never crash or hang: mutated corpus templates and
 /// random bytes only ever parse, render, or fail with an error. (`roost-bench fuzz`
@@ -77,18 +78,5 @@ final class RobustnessTests: XCTestCase {
         let renderer = Handlebars()
         let t = try Template(source: "{{#if a}}x{{else" + pad + "}}y{{/if}}{{{{raw" + pad + "}}}}r{{{{/raw}}}}{{" + pad + "a" + pad + "}}", name: "pad")
         XCTAssertEqual(try renderer.render(t, ["a": false]), "yrfalse")
-    }
-}
-
-/// A small seedable generator (SplitMix64) for reproducible fuzzing.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,4 +1,5 @@
 @testable import Runtime
+import SeededRandom
 import XCTest
 
 /// `LineDiff`: unified-diff output (headers, hunk ranges, context, merging of
@@ -106,18 +107,5 @@ final class LineDiffTests: XCTestCase {
             }
         }
         return row[b.count]
-    }
-}
-
-/// A small seeded generator, so a failing round can be replayed.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D4_049B_B133_111B
-        return z ^ (z >> 31)
     }
 }
