@@ -9,9 +9,7 @@ final class ConfigLayerTests: XCTestCase {
     var dir: URL!
 
     override func setUpWithError() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("roost-cfg-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        addTeardownBlock { [dir] in try? FileManager.default.removeItem(at: dir!) }
+        dir = try makeTemporaryDirectory("roost-cfg")
     }
 
     func load(defaults: String = "", user: String? = nil, env: [String: String] = [:], package: String = "p") throws -> LayeredConfig {

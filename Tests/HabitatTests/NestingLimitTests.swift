@@ -11,9 +11,7 @@ final class NestingLimitTests: XCTestCase {
     var dir: URL!
 
     override func setUpWithError() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("roost-nest-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        addTeardownBlock { [dir] in try? FileManager.default.removeItem(at: dir!) }
+        dir = try makeTemporaryDirectory("roost-nest")
     }
 
     func load(defaults: String = "", user: String? = nil, env: [String: String] = [:]) throws -> LayeredConfig {

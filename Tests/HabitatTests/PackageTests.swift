@@ -9,16 +9,10 @@ final class PackageTests: XCTestCase {
     var dir: URL!
 
     override func setUpWithError() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("roost-pkg-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        addTeardownBlock { [dir] in try? FileManager.default.removeItem(at: dir!) }
+        dir = try makeTemporaryDirectory("roost-pkg")
     }
 
-    func put(_ text: String, _ path: String) throws {
-        let url = dir.appendingPathComponent(path)
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try text.write(to: url, atomically: true, encoding: .utf8)
-    }
+    func put(_ text: String, _ path: String) throws { try writeFile(text, path, in: dir) }
 
     func testInstalledPackageMetadata() throws {
         let base = "pkgs/core/test-bind/0.1.0/20190219230309"
