@@ -39,7 +39,7 @@ enum NoexecMount {
 
     /// /proc/self/mountinfo, read in full (a regular, bounded kernel file).
     private static func readMountInfo() -> String {
-        guard let file = fopen("/proc/self/mountinfo", "r") else { return "" }
+        guard let file = fopen("/proc/self/mountinfo", "re") else { return "" }
         defer { fclose(file) }
         var bytes: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
