@@ -1,7 +1,7 @@
 # roost + the bundled example (an nginx TLS front) as one image.
 #   docker build -t tls-front .
 #   docker run -p 8443:8443 -v tls-front-data:/hab/svc/tls-front/data tls-front
-# Hardened (read-only root, every capability dropped but the four roost needs):
+# Hardened (read-only root, every capability dropped but the five roost needs):
 #   docker run --read-only --tmpfs /hab/svc/tls-front:exec,mode=0755 \
 #     --cap-drop ALL --cap-add CHOWN --cap-add DAC_OVERRIDE --cap-add SETUID --cap-add SETGID --cap-add KILL \
 #     --security-opt no-new-privileges -p 8443:8443 -v tls-front-data:/hab/svc/tls-front/data tls-front

@@ -46,14 +46,14 @@ failures=0
 passes=0
 pass() { echo "PASS $*"; passes=$((passes + 1)); }
 fail() { echo "FAIL $*"; failures=$((failures + 1)); }
+cleanup_containers() { podman rm -f -t 0 $(podman ps -aq --filter "name=^$prefix-") >/dev/null 2>&1; true; }
 cleanup() {
-  podman rm -f -t 0 $(podman ps -aq --filter "name=^$prefix-") >/dev/null 2>&1
+  cleanup_containers
   podman volume rm -f $prefix-data $prefix-ro-data >/dev/null 2>&1
   podman volume prune -f >/dev/null 2>&1
   rm -rf "$work"
 }
 trap cleanup EXIT
-cleanup_containers() { podman rm -f -t 0 $(podman ps -aq --filter "name=^$prefix-") >/dev/null 2>&1; true; }
 cleanup_containers
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
@@ -69,6 +69,14 @@ wait_serving() {
 }
 fingerprint() { podman exec "$1" cat /hab/svc/tls-front/data/cert.pem | openssl x509 -noout -fingerprint -sha256; }
 exit_code() { podman inspect -f '{{.State.ExitCode}}' "$1"; }
+# `podman stop NAME` (SIGTERM, SIGKILL after 10 s), then the container's exit code.
+stop_code() { podman stop "$1" >/dev/null 2>&1; exit_code "$1"; }
+# The engine's health check, called by hand (no systemd timers here): true
+# once `podman healthcheck run NAME` passes, within SECONDS.
+healthy_within() {
+  for _ in $(seq $(($2 * 10))); do podman healthcheck run "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  return 1
+}
 # Seconds with millisecond precision, for elapsed times.
 now() { date +%s.%N; }
 elapsed() { python3 -c "print(f'{$2 - $1:.1f}')"; }
@@ -112,12 +120,8 @@ podman run -d --name $prefix-named -p "127.0.0.1:$port:8443" -v $prefix-data:/ha
 if wait_serving "$port" $prefix-named; then
   served=$(now)
   pass "on a fresh named volume: curl -k gets the page ($(elapsed "$start" "$served") s after run)"
-  # The engine's health check, called by hand (no systemd timers here).
   healthy=""
-  for _ in $(seq 100); do
-    if podman healthcheck run $prefix-named >/dev/null 2>&1; then healthy=$(now); break; fi
-    sleep 0.1
-  done
+  healthy_within $prefix-named 10 && healthy=$(now)
   if [ -n "$healthy" ] && python3 -c "import sys; sys.exit(0 if $healthy - $served < 5 else 1)"; then
     pass "podman healthcheck run: healthy $(elapsed "$served" "$healthy") s after the service first answered ($(elapsed "$start" "$healthy") s after run)"
   else
@@ -161,9 +165,8 @@ fi
 client=$!
 sleep 1
 start=$(now)
-podman stop $prefix-again >/dev/null 2>&1
+code=$(stop_code $prefix-again)
 took=$(elapsed "$start" "$(now)")
-code=$(exit_code $prefix-again)
 kill $client 2>/dev/null; wait $client 2>/dev/null
 if [ "$code" = "0" ] && python3 -c "import sys; sys.exit(0 if $took < 10 else 1)"; then
   pass "podman stop with a request in flight: exit 0 after $took s (the engine waits 10 s)"
@@ -188,15 +191,14 @@ fi
 # A minute of health checks every second: roost's own (--health-interval 1,
 # each a curl) and the engine's (`roost health` run by podman exec).
 for _ in $(seq 60); do podman healthcheck run $prefix-anon >/dev/null 2>&1; sleep 1; done
-checks=$(podman logs $prefix-anon 2>&1 | grep -c "health" || true)
 left=$(zombies $prefix-anon)
 if [ "$left" = "0" ] && [ "$(podman inspect -f '{{.State.Health.Status}}' $prefix-anon)" = "healthy" ]; then
   pass "no zombie after a minute of health checks every second (healthy; processes: $(podman exec $prefix-anon sh -c 'ls -d /proc/[0-9]* | wc -l'))"
 else
   fail "after a minute of health checks: $left zombies, health $(podman inspect -f '{{.State.Health.Status}}' $prefix-anon)"
 fi
-podman stop $prefix-anon >/dev/null 2>&1
-[ "$(exit_code $prefix-anon)" = "0" ] && pass "podman stop: exit 0" || fail "podman stop: exit $(exit_code $prefix-anon)"
+code=$(stop_code $prefix-anon)
+[ "$code" = "0" ] && pass "podman stop: exit 0" || fail "podman stop: exit $code"
 
 echo "== bad configuration"
 out=$(podman run --rm --name $prefix-bad -e 'HAB_TLS_FRONT=port = 84 43' "$image" 2>&1)
@@ -212,13 +214,8 @@ port=$(free_port)
 podman volume rm -f $prefix-ro-data >/dev/null 2>&1
 podman run -d --name $prefix-ro --read-only --tmpfs /hab/svc/tls-front:exec,mode=0755 "${hardened[@]}" \
   -p "127.0.0.1:$port:8443" -v $prefix-ro-data:/hab/svc/tls-front/data "$image" >/dev/null 2>&1
-healthy_within() {  # NAME SECONDS: podman healthcheck run passes within that long
-  for _ in $(seq $(($2 * 10))); do podman healthcheck run "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done
-  return 1
-}
 if wait_serving "$port" $prefix-ro && healthy_within $prefix-ro 5; then
-  podman stop $prefix-ro >/dev/null 2>&1
-  code=$(exit_code $prefix-ro)
+  code=$(stop_code $prefix-ro)
   [ "$code" = "0" ] && pass "read-only root, minimal capabilities: serves, healthy, stops with 0" \
     || fail "read-only root: stop exited $code"
 else
@@ -234,8 +231,7 @@ podman run -d --name $prefix-user --read-only --cap-drop ALL --security-opt no-n
   -p "127.0.0.1:$port:8443" "$image-service-user" >/dev/null 2>&1
 if wait_serving "$port" $prefix-user && [ "$(podman exec $prefix-user sh -c 'stat -c %U /proc/1')" = "hab" ] \
    && healthy_within $prefix-user 5; then
-  podman stop $prefix-user >/dev/null 2>&1
-  code=$(exit_code $prefix-user)
+  code=$(stop_code $prefix-user)
   [ "$code" = "0" ] && pass "--target service-user: PID 1 is hab, no capability, read-only root: serves, healthy, stops with 0" \
     || fail "as the service user: stop exited $code"
 else
