@@ -64,7 +64,7 @@ let package = Package(
         .testTarget(name: "SupervisionTests", dependencies: ["Supervision"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Habitat", "SeededRandom"]),
         // `Lifecycle` driven by events alone: no processes, no clock, no sleeping.
-        .testTarget(name: "LifecycleTests", dependencies: ["Runtime"]),
+        .testTarget(name: "LifecycleTests", dependencies: ["Runtime", "Habitat"]),
         // Runs the built `roost` binary as a user would.
         .testTarget(name: "IntegrationTests", dependencies: ["roost", "Habitat", "Handlebars"]),
     ]

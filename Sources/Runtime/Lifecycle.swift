@@ -1,3 +1,4 @@
+import Habitat
 import Supervision
 
 /// One of Habitat's hooks, each with its own exit semantics.
@@ -71,9 +72,10 @@ public struct HookOutcome: Equatable, Sendable {
 /// (time comes in with the events); `ServiceRunner` executes the effects
 /// through Supervision and feeds the results back.
 ///
-/// Bind waiting, file watching, post-run retries and the HTTP gateway stay
-/// in the driver; they ask this value whether the service is `finished` or
-/// `running`, and enter through `.begin`, `.configChanged` and `.signal`.
+/// Bind waiting and membership are decided here (with `BindWait`) from
+/// probe results the driver feeds in; spawning and scheduling the probes,
+/// file watching, post-run retries and the HTTP gateway stay in the driver,
+/// which asks this value whether the service is `finished` or `running`.
 public struct Lifecycle {
     /// What follows a stop of the service.
     public enum AfterStop: Equatable, Sendable {
@@ -84,7 +86,7 @@ public struct Lifecycle {
     }
 
     public enum State: Equatable, Sendable {
-        /// Before the first render (binds are probed by the driver).
+        /// Before the first render, while the binds are probed (see `BindWait`).
         case waitingForBinds
         /// The init hook runs; `shutdown` is the exit code once it was
         /// stopped because of a signal.
@@ -106,10 +108,12 @@ public struct Lifecycle {
     public enum Event: Equatable, Sendable {
         /// Start-up: binds to wait for, or none.
         case begin(waitForBinds: Bool)
-        /// Binds are satisfied (or optional ones gave up): render and start.
-        case bindsReady
-        /// A required bind never answered.
-        case bindsFailed
+        /// A bind probe of `binds` ended with `statuses` (none when the probe
+        /// itself failed), `elapsed` after the waiting for binds began;
+        /// `current` is what the templates see now.
+        case bindsProbed(BindSet, statuses: [MemberStatus], elapsed: Duration, current: [BoundGroup])
+        /// The binds file was read again and gave `binds`.
+        case bindsFileRead(BindSet, current: [BoundGroup])
         /// Result of `.renderInitial`.
         case rendered(ok: Bool)
         case signal(Signal)
@@ -153,6 +157,14 @@ public struct Lifecycle {
         case forward(Signal)
         /// HUP: re-read everything and re-render.
         case reloadAll
+        /// The templates' bind members become `groups`.
+        case useBinds([BoundGroup])
+        /// Probe the binds after this delay (answered with `.bindsProbed`).
+        case probeBinds(after: Duration)
+        /// Probe the binds every bind interval while the service is up.
+        case probeBindsPeriodically
+        /// The members changed: render again and reconfigure or restart.
+        case reloadBinds
         case stopWatching
         case log(LogLevel, String)
         case exit(Int32)
@@ -160,9 +172,11 @@ public struct Lifecycle {
 
     public private(set) var state: State = .waitingForBinds
     var tracker: RestartTracker
+    var bindWait: BindWait
 
-    public init(restartTracker: RestartTracker) {
+    public init(restartTracker: RestartTracker, bindTimeout: Duration = .seconds(60)) {
         tracker = restartTracker
+        bindWait = BindWait(timeout: bindTimeout)
     }
 
     public var isFinished: Bool {
@@ -185,12 +199,10 @@ public struct Lifecycle {
         switch event {
         case .begin(let wait):
             return wait ? [] : [.renderInitial]
-        case .bindsReady:
-            guard state == .waitingForBinds else { return [] }
-            return [.renderInitial]
-        case .bindsFailed:
-            guard state == .waitingForBinds else { return [] }
-            return finish(69)
+        case .bindsProbed(let binds, let statuses, let elapsed, let current):
+            return bindsProbed(binds, statuses: statuses, elapsed: elapsed, current: current)
+        case .bindsFileRead(let binds, let current):
+            return bindsFileRead(binds, current: current)
         case .rendered(let ok):
             guard state == .waitingForBinds else { return [] }
             guard ok else { return finish(78) }
@@ -234,6 +246,59 @@ public struct Lifecycle {
             }
             return update.needsReconfigure ? [.runHook(.reconfigure)] : []
         }
+    }
+
+    // MARK: Binds
+
+    /// Shutting down: what is left is stopping and the exit, so bind news
+    /// changes nothing any more.
+    var isShuttingDown: Bool {
+        switch state {
+        case .finished, .stopping(.shutdown), .postStopAfterStop(_, .shutdown), .initializing(.some),
+             .postStopAfterExit(_, _, _, _, true):
+            return true
+        default:
+            return false
+        }
+    }
+
+    private mutating func bindsProbed(_ binds: BindSet, statuses: [MemberStatus], elapsed: Duration,
+                                      current: [BoundGroup]) -> [Effect] {
+        switch state {
+        case .waitingForBinds:
+            switch bindWait.probed(binds, statuses: statuses, elapsed: elapsed) {
+            case .wait(let lines, let after):
+                return lines.map(\.effect) + [.probeBinds(after: after)]
+            case .ready(let groups, let lines):
+                return lines.map(\.effect) + [.useBinds(groups), .renderInitial]
+            case .failed(let lines):
+                return lines.map(\.effect) + finish(69)
+            }
+        case .stopping, .postStopAfterStop:
+            // A stop is under way: the next start probes anyway.
+            return []
+        default:
+            guard !isShuttingDown else { return [] }
+            switch BindWait.membership(binds, statuses: statuses, current: current) {
+            case .unchanged:
+                return []
+            case .keep(let line):
+                return [line.effect]
+            case .changed(let groups, let line):
+                return [line.effect, .useBinds(groups), .reloadBinds]
+            }
+        }
+    }
+
+    /// A good edit of the binds file is probed at once; binds emptied while
+    /// the service is up leave the templates at once.
+    private func bindsFileRead(_ binds: BindSet, current: [BoundGroup]) -> [Effect] {
+        guard !isShuttingDown else { return [] }
+        let names = binds.entries.isEmpty ? "no binds" : binds.entries.map(\.spec.name).joined(separator: ", ")
+        let read = Effect.log(.info, "binds file read again: " + names)
+        if state == .waitingForBinds { return [read, .probeBinds(after: .zero)] }
+        if binds.entries.isEmpty { return [read] + (current.isEmpty ? [] : [.useBinds([]), .reloadBinds]) }
+        return [read, .probeBindsPeriodically, .probeBinds(after: .zero)]
     }
 
     // MARK: Steps

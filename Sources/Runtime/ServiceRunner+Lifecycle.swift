@@ -70,6 +70,15 @@ extension ServiceRunner {
             }
         case .reloadAll:
             reload(fullConfig: true, packageFiles: true)
+        case .useBinds(let groups):
+            service.context.binds = groups
+        case .probeBinds(let after):
+            if after == .zero { return probeBinds() }
+            loop.schedule(after: after) { [unowned self] in self.probeBinds() }
+        case .probeBindsPeriodically:
+            schedulePeriodicBindProbe()
+        case .reloadBinds:
+            reload(fullConfig: false, packageFiles: false)
         case .stopWatching:
             stopWatching()
         case .log(.info, let message):

@@ -44,8 +44,8 @@ public final class ServiceRunner {
     var packageWatcher: FileWatcher?
     var bindProbeRunning = false
     var periodicProbeScheduled = false
+    /// When the waiting for binds began (probe results carry the time since).
     var waitStarted = ContinuousClock.now
-    var lastProgress = ContinuousClock.now
     /// Bumped whenever a service instance starts; stale callbacks compare it.
     var generation = 0
     var pendingReload: TimerHandle?
@@ -70,7 +70,7 @@ public final class ServiceRunner {
         log = Log(format: options.logFormat, service: package.name, styled: options.mode == .dev)
         lifecycle = Lifecycle(restartTracker: RestartTracker(policy: RestartPolicy(
             mode: options.restart, initialDelay: .seconds(1), maximumDelay: .seconds(30), resetAfter: .seconds(60),
-            maxRestarts: options.maxRestarts, window: options.restartWindow)))
+            maxRestarts: options.maxRestarts, window: options.restartWindow)), bindTimeout: options.bindTimeout)
 
         // `start` switches to the service user when it can; `dev` always runs
         // as whoever started it.
@@ -154,7 +154,6 @@ public final class ServiceRunner {
                 "\(e.spec.name) (\(e.required ? "required" : "optional")) at " + e.spec.members.map { m in m.port.map { "\(m.host):\($0)" } ?? m.host }.joined(separator: ",")
             }.joined(separator: "; "))
             waitStarted = .now
-            lastProgress = .now
             probeBinds()
         }
         _ = loop.run(until: { [unowned self] in self.lifecycle.isFinished })

@@ -1,3 +1,4 @@
+import Habitat
 import Runtime
 import Supervision
 import XCTest
@@ -44,7 +45,9 @@ final class LifecycleTests: XCTestCase {
         XCTAssertEqual(l.handle(.begin(waitForBinds: true)), [])
         XCTAssertEqual(l.state, .waitingForBinds)
         XCTAssertEqual(l.handle(.signal(.hup)), [], "HUP before the first render has nothing to reload")
-        XCTAssertEqual(l.handle(.bindsReady), [.renderInitial])
+        let up = BindFixture.dbUp
+        XCTAssertEqual(l.handle(.bindsProbed(BindFixture.dbOnly, statuses: up, elapsed: .seconds(1), current: [])),
+                       [.log(.info, "binds ready after 1 s"), .useBinds(BindResolution.groups(BindFixture.dbOnly, statuses: up)), .renderInitial])
         XCTAssertEqual(l.handle(.rendered(ok: true)), [.runInit])
         XCTAssertEqual(l.state, .initializing(shutdown: nil))
     }
@@ -55,7 +58,7 @@ final class LifecycleTests: XCTestCase {
         XCTAssertEqual(exits(l.handle(.rendered(ok: false))), 78)
         var b = lifecycle()
         _ = b.handle(.begin(waitForBinds: true))
-        XCTAssertEqual(exits(b.handle(.bindsFailed)), 69)
+        XCTAssertEqual(exits(b.handle(.bindsProbed(BindFixture.dbOnly, statuses: BindFixture.dbDown, elapsed: .seconds(60), current: []))), 69)
         XCTAssertEqual(b.exitCode, 69)
     }
 
@@ -98,7 +101,8 @@ final class LifecycleTests: XCTestCase {
         let effects = l.handle(.signal(.term))
         XCTAssertTrue(effects.contains(.cancelRestartTimer))
         XCTAssertEqual(exits(effects), 143)
-        XCTAssertEqual(l.handle(.bindsReady), [], "a finished lifecycle ignores every event")
+        XCTAssertEqual(l.handle(.bindsProbed(BindSet(entries: []), statuses: [], elapsed: .seconds(1), current: [])), [],
+                       "a finished lifecycle ignores every event")
     }
 
     func testTermDuringInitStopsInitThenExits() {
