@@ -55,65 +55,51 @@ public struct BindWait: Equatable, Sendable {
         self.timeout = timeout
     }
 
-    /// Decides on the results of a probe of `binds`, `elapsed` after the
-    /// waiting began. No results at all mean the probe itself failed: that
-    /// satisfies no bind. With no binds left (the binds file emptied) there
-    /// is nothing to wait for.
-    public mutating func probed(_ binds: BindSet, statuses: [MemberStatus], elapsed: Duration) -> Decision {
-        let problems = BindResolution.problems(binds, statuses: statuses)
-        let groups = BindResolution.groups(binds, statuses: statuses)
-        let satisfied = Set(groups.map(\.name))
-        // Every bind without an active member, with what the probe said of
-        // it (nothing when the probe itself failed).
-        let unsatisfied = binds.entries.filter { !satisfied.contains($0.spec.name) }.map { entry in
-            (bind: entry.spec.name, required: entry.required,
-             detail: problems.first { $0.bind == entry.spec.name }?.detail ?? "the probe gave no result")
-        }
-        let ready = unsatisfied.isEmpty
+    /// Decides on a probe's results, `elapsed` after the waiting began. A
+    /// probe without results satisfies no bind. With no binds left (the
+    /// binds file emptied) there is nothing to wait for.
+    public mutating func probed(_ probe: BindResolution, elapsed: Duration) -> Decision {
         let waited = Int(elapsed.seconds)
-        guard ready || elapsed >= timeout else {
+        guard probe.unsatisfied.isEmpty || elapsed >= timeout else {
             var lines: [Line] = []
             if elapsed - lastProgress >= Self.progressInterval {
                 lastProgress = elapsed
-                lines = unsatisfied.map { p in
+                lines = probe.unsatisfied.map { p in
                     Line(.info, "waiting for bind \(p.bind) (\(waited) s of \(Int(timeout.seconds))): \(p.detail)")
                 }
             }
             return .wait(lines: lines, probeAgainAfter: Self.retryInterval)
         }
         var lines: [Line] = []
-        if ready {
+        if probe.unsatisfied.isEmpty {
             lines.append(Line(.info, "binds ready after \(waited) s"))
         } else {
-            let required = unsatisfied.filter(\.required)
+            let required = probe.unsatisfied.filter(\.required)
             if !required.isEmpty {
                 return .failed(lines: required.map { p in
                     Line(.error, "required bind \(p.bind): no member reachable after \(waited) s: \(p.detail)")
                 })
             }
-            lines += unsatisfied.map { p in
+            lines += probe.unsatisfied.map { p in
                 Line(.warn, "optional bind \(p.bind): no member reachable after \(waited) s; starting without it: \(p.detail)")
             }
         }
-        lines += problems.filter { satisfied.contains($0.bind) }.map { p in
+        lines += probe.partial.map { p in
             Line(.warn, "bind \(p.bind): starting without the members that do not answer yet: \(p.detail)")
         }
-        return .ready(groups: groups, lines: lines)
+        return .ready(groups: probe.groups, lines: lines)
     }
 
-    /// Decides on the results of a probe while the service is up: `current`
-    /// is what the templates see now.
-    public static func membership(_ binds: BindSet, statuses: [MemberStatus], current: [BoundGroup]) -> MembershipChange {
-        // No statuses at all means the probe itself failed (it could not
-        // start, or timed out): that says nothing about the members, so the
-        // service keeps the ones it has rather than losing every bind. With
-        // no binds configured any more, no statuses is the right answer.
-        guard !statuses.isEmpty || binds.entries.isEmpty else {
+    /// Decides on a probe's results while the service is up: `current` is
+    /// what the templates see now.
+    public static func membership(_ probe: BindResolution, current: [BoundGroup]) -> MembershipChange {
+        // A probe that failed says nothing about the members, so the service
+        // keeps the ones it has rather than losing every bind.
+        guard !probe.gaveNoResult else {
             return .keep(line: Line(.warn, "the bind probe gave no result; keeping the current members"))
         }
-        let groups = BindResolution.groups(binds, statuses: statuses)
-        guard groups != current else { return .unchanged }
-        let shown = groups.map { g in "\(g.name)=[\(g.activeMembers.map(\.ip).joined(separator: ","))]" }
-        return .changed(groups: groups, line: Line(.info, "bind membership changed: " + shown.joined(separator: " ")))
+        guard probe.groups != current else { return .unchanged }
+        let shown = probe.groups.map { g in "\(g.name)=[\(g.activeMembers.map(\.ip).joined(separator: ","))]" }
+        return .changed(groups: probe.groups, line: Line(.info, "bind membership changed: " + shown.joined(separator: " ")))
     }
 }

@@ -108,10 +108,9 @@ public struct Lifecycle {
     public enum Event: Equatable, Sendable {
         /// Start-up: binds to wait for, or none.
         case begin(waitForBinds: Bool)
-        /// A bind probe of `binds` ended with `statuses` (none when the probe
-        /// itself failed), `elapsed` after the waiting for binds began;
+        /// A bind probe ended, `elapsed` after the waiting for binds began;
         /// `current` is what the templates see now.
-        case bindsProbed(BindSet, statuses: [MemberStatus], elapsed: Duration, current: [BoundGroup])
+        case bindsProbed(BindResolution, elapsed: Duration, current: [BoundGroup])
         /// The binds file was read again and gave `binds`.
         case bindsFileRead(BindSet, current: [BoundGroup])
         /// Result of `.renderInitial`.
@@ -199,8 +198,8 @@ public struct Lifecycle {
         switch event {
         case .begin(let wait):
             return wait ? [] : [.renderInitial]
-        case .bindsProbed(let binds, let statuses, let elapsed, let current):
-            return bindsProbed(binds, statuses: statuses, elapsed: elapsed, current: current)
+        case .bindsProbed(let probe, let elapsed, let current):
+            return bindsProbed(probe, elapsed: elapsed, current: current)
         case .bindsFileRead(let binds, let current):
             return bindsFileRead(binds, current: current)
         case .rendered(let ok):
@@ -262,11 +261,10 @@ public struct Lifecycle {
         }
     }
 
-    private mutating func bindsProbed(_ binds: BindSet, statuses: [MemberStatus], elapsed: Duration,
-                                      current: [BoundGroup]) -> [Effect] {
+    private mutating func bindsProbed(_ probe: BindResolution, elapsed: Duration, current: [BoundGroup]) -> [Effect] {
         switch state {
         case .waitingForBinds:
-            switch bindWait.probed(binds, statuses: statuses, elapsed: elapsed) {
+            switch bindWait.probed(probe, elapsed: elapsed) {
             case .wait(let lines, let after):
                 return lines.map(\.effect) + [.probeBinds(after: after)]
             case .ready(let groups, let lines):
@@ -279,7 +277,7 @@ public struct Lifecycle {
             return []
         default:
             guard !isShuttingDown else { return [] }
-            switch BindWait.membership(binds, statuses: statuses, current: current) {
+            switch BindWait.membership(probe, current: current) {
             case .unchanged:
                 return []
             case .keep(let line):

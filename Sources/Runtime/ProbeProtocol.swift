@@ -30,6 +30,12 @@ public enum ProbeProtocol {
         return BindSet(entries: order.map { BindSet.Entry(spec: specs[$0]!, required: false, contract: [], portKey: "port") })
     }
 
+    /// The child's whole job: probes the binds of a request and answers
+    /// with the results.
+    public static func answer(request: String) -> String {
+        encode(BindProbe.probe(decodeRequest(request)))
+    }
+
     /// `bind TAB host TAB address|- TAB port|- TAB 1|0 TAB reason`.
     public static func encode(_ statuses: [MemberStatus]) -> String {
         statuses.map { s in

@@ -32,7 +32,7 @@ extension ServiceRunner {
     }
 
     func bindsProbed(_ statuses: [MemberStatus]) {
-        send(.bindsProbed(binds, statuses: statuses, elapsed: .now - waitStarted, current: service.context.binds))
+        send(.bindsProbed(BindResolution(binds, statuses: statuses), elapsed: .now - waitStarted, current: service.context.binds))
     }
 
     func schedulePeriodicBindProbe() {

@@ -185,8 +185,7 @@ struct ProbeBindsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "__probe-binds", _superCommandName: "roost", shouldDisplay: false)
 
     func run() throws {
-        let request = processEnvironment()[ProbeProtocol.requestVariable] ?? ""
-        writeStdout(ProbeProtocol.encode(BindProbe.probe(ProbeProtocol.decodeRequest(request))))
+        writeStdout(ProbeProtocol.answer(request: processEnvironment()[ProbeProtocol.requestVariable] ?? ""))
     }
 }
 

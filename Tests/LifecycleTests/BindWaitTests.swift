@@ -44,7 +44,7 @@ final class BindWaitTests: XCTestCase {
     /// The same lifecycle once its service runs with `groups` (pid 42).
     func running(with groups: [BoundGroup]) -> Lifecycle {
         var l = waiting()
-        let effects = l.handle(.bindsProbed(F.binds, statuses: F.dbUp + F.cacheUp, elapsed: .zero, current: []))
+        let effects = l.handle(.bindsProbed(BindResolution(F.binds, statuses: F.dbUp + F.cacheUp), elapsed: .zero, current: []))
         XCTAssertEqual(effects.last, .renderInitial)
         _ = l.handle(.rendered(ok: true))
         _ = l.handle(.hookFinished(.initialize, HookOutcome(status: .exited(0))))
@@ -55,7 +55,7 @@ final class BindWaitTests: XCTestCase {
 
     func probed(_ l: inout Lifecycle, _ statuses: [MemberStatus], after seconds: Int, current: [BoundGroup] = [],
                 binds: BindSet = F.binds) -> [Lifecycle.Effect] {
-        l.handle(.bindsProbed(binds, statuses: statuses, elapsed: .seconds(seconds), current: current))
+        l.handle(.bindsProbed(BindResolution(binds, statuses: statuses), elapsed: .seconds(seconds), current: current))
     }
 
     func exits(_ effects: [Lifecycle.Effect]) -> Int32? {
@@ -70,7 +70,7 @@ final class BindWaitTests: XCTestCase {
         let statuses = F.dbUp + F.cacheUp
         XCTAssertEqual(probed(&l, statuses, after: 0),
                        [.log(.info, "binds ready after 0 s"),
-                        .useBinds(BindResolution.groups(F.binds, statuses: statuses)), .renderInitial])
+                        .useBinds(BindResolution(F.binds, statuses: statuses).groups), .renderInitial])
         XCTAssertEqual(l.state, .waitingForBinds, "the state moves on with the render")
     }
 
@@ -105,7 +105,7 @@ final class BindWaitTests: XCTestCase {
         let effects = probed(&l, statuses, after: 60)
         XCTAssertEqual(effects, [
             .log(.warn, "optional bind cache: no member reachable after 60 s; starting without it: 10.0.0.9:6379 (timed out)"),
-            .useBinds(BindResolution.groups(F.binds, statuses: statuses)), .renderInitial,
+            .useBinds(BindResolution(F.binds, statuses: statuses).groups), .renderInitial,
         ])
         guard case .useBinds(let groups) = effects[1] else { return XCTFail() }
         XCTAssertEqual(groups.map(\.name), ["db"])
@@ -118,7 +118,7 @@ final class BindWaitTests: XCTestCase {
         XCTAssertEqual(effects, [
             .log(.info, "binds ready after 2 s"),
             .log(.warn, "bind db: starting without the members that do not answer yet: 10.0.0.6:5432 (connection refused)"),
-            .useBinds(BindResolution.groups(F.binds, statuses: statuses)), .renderInitial,
+            .useBinds(BindResolution(F.binds, statuses: statuses).groups), .renderInitial,
         ])
     }
 
@@ -169,25 +169,25 @@ final class BindWaitTests: XCTestCase {
     // MARK: While the service is up
 
     func testAChangeOfMembersRendersAgain() {
-        let before = BindResolution.groups(F.binds, statuses: F.dbUp + F.cacheUp)
+        let before = BindResolution(F.binds, statuses: F.dbUp + F.cacheUp).groups
         var l = running(with: before)
         XCTAssertEqual(probed(&l, F.dbUp + F.cacheUp, after: 70, current: before), [], "nothing changed")
         let statuses = [F.status("db", "10.0.0.5", alive: true), F.status("db", "10.0.0.6", alive: false, "connection refused")] + F.cacheDown
-        let after = BindResolution.groups(F.binds, statuses: statuses)
+        let after = BindResolution(F.binds, statuses: statuses).groups
         XCTAssertEqual(probed(&l, statuses, after: 80, current: before),
                        [.log(.info, "bind membership changed: db=[10.0.0.5]"), .useBinds(after), .reloadBinds])
         XCTAssertEqual(l.state, .running(pid: 42, healthy: false))
     }
 
     func testAProbeWithoutResultsKeepsTheCurrentMembers() {
-        let current = BindResolution.groups(F.binds, statuses: F.dbUp + F.cacheUp)
+        let current = BindResolution(F.binds, statuses: F.dbUp + F.cacheUp).groups
         var l = running(with: current)
         XCTAssertEqual(probed(&l, [], after: 70, current: current),
                        [.log(.warn, "the bind probe gave no result; keeping the current members")])
     }
 
     func testTheBindsFileReadAgainWhileRunning() {
-        let current = BindResolution.groups(F.binds, statuses: F.dbUp + F.cacheUp)
+        let current = BindResolution(F.binds, statuses: F.dbUp + F.cacheUp).groups
         var l = running(with: current)
         XCTAssertEqual(l.handle(.bindsFileRead(F.dbOnly, current: current)),
                        [.log(.info, "binds file read again: db"), .probeBindsPeriodically, .probeBinds(after: .zero)])
@@ -198,7 +198,7 @@ final class BindWaitTests: XCTestCase {
     }
 
     func testResultsThatArriveAfterShutdownBeganChangeNothing() {
-        let current = BindResolution.groups(F.binds, statuses: F.dbUp + F.cacheUp)
+        let current = BindResolution(F.binds, statuses: F.dbUp + F.cacheUp).groups
         let changed = F.dbDown + F.cacheUp
         // TERM while running: the stop is under way.
         var stopping = running(with: current)
@@ -214,14 +214,14 @@ final class BindWaitTests: XCTestCase {
         XCTAssertEqual(probed(&exited, changed, after: 70, current: current), [])
         // TERM during init.
         var initializing = waiting()
-        _ = initializing.handle(.bindsProbed(F.binds, statuses: F.dbUp, elapsed: .seconds(60), current: []))
+        _ = initializing.handle(.bindsProbed(BindResolution(F.binds, statuses: F.dbUp), elapsed: .seconds(60), current: []))
         _ = initializing.handle(.rendered(ok: true))
         _ = initializing.handle(.signal(.term))
         XCTAssertEqual(probed(&initializing, changed, after: 61, current: current), [])
     }
 
     func testAChangeWhileARestartIsPendingIsRenderedForTheNextStart() {
-        let current = BindResolution.groups(F.binds, statuses: F.dbUp + F.cacheUp)
+        let current = BindResolution(F.binds, statuses: F.dbUp + F.cacheUp).groups
         var l = running(with: current)
         _ = l.handle(.serviceExited(.exited(1), ranFor: .seconds(1), at: t0))
         _ = l.handle(.hookFinished(.postStop, HookOutcome(status: .exited(0))))

@@ -46,8 +46,8 @@ final class LifecycleTests: XCTestCase {
         XCTAssertEqual(l.state, .waitingForBinds)
         XCTAssertEqual(l.handle(.signal(.hup)), [], "HUP before the first render has nothing to reload")
         let up = BindFixture.dbUp
-        XCTAssertEqual(l.handle(.bindsProbed(BindFixture.dbOnly, statuses: up, elapsed: .seconds(1), current: [])),
-                       [.log(.info, "binds ready after 1 s"), .useBinds(BindResolution.groups(BindFixture.dbOnly, statuses: up)), .renderInitial])
+        XCTAssertEqual(l.handle(.bindsProbed(BindResolution(BindFixture.dbOnly, statuses: up), elapsed: .seconds(1), current: [])),
+                       [.log(.info, "binds ready after 1 s"), .useBinds(BindResolution(BindFixture.dbOnly, statuses: up).groups), .renderInitial])
         XCTAssertEqual(l.handle(.rendered(ok: true)), [.runInit])
         XCTAssertEqual(l.state, .initializing(shutdown: nil))
     }
@@ -58,7 +58,7 @@ final class LifecycleTests: XCTestCase {
         XCTAssertEqual(exits(l.handle(.rendered(ok: false))), 78)
         var b = lifecycle()
         _ = b.handle(.begin(waitForBinds: true))
-        XCTAssertEqual(exits(b.handle(.bindsProbed(BindFixture.dbOnly, statuses: BindFixture.dbDown, elapsed: .seconds(60), current: []))), 69)
+        XCTAssertEqual(exits(b.handle(.bindsProbed(BindResolution(BindFixture.dbOnly, statuses: BindFixture.dbDown), elapsed: .seconds(60), current: []))), 69)
         XCTAssertEqual(b.exitCode, 69)
     }
 
@@ -101,7 +101,7 @@ final class LifecycleTests: XCTestCase {
         let effects = l.handle(.signal(.term))
         XCTAssertTrue(effects.contains(.cancelRestartTimer))
         XCTAssertEqual(exits(effects), 143)
-        XCTAssertEqual(l.handle(.bindsProbed(BindSet(entries: []), statuses: [], elapsed: .seconds(1), current: [])), [],
+        XCTAssertEqual(l.handle(.bindsProbed(BindResolution(BindSet(entries: []), statuses: []), elapsed: .seconds(1), current: [])), [],
                        "a finished lifecycle ignores every event")
     }
 
