@@ -101,6 +101,40 @@ final class PackageTests: XCTestCase {
         XCTAssertEqual(Exports.values([("p", "z.port")], config: cfg), ["p": 1])
     }
 
+    /// Hosts and check paths reach the probe's tab-separated request and an
+    /// HTTP request line: a control character in one is refused where it is
+    /// read, naming the variable or file (exit 78).
+    func testControlCharactersInHostsAndCheckPathsAreRefused() throws {
+        var p = ServicePackage(ident: PackageIdent(origin: "o", name: "n"), layout: .installed, directory: "/x", installPath: "/x")
+        p.bindsOptional = [("backend", ["port"])]
+        func refused(options: [String] = [], environment: [String: String] = [:], file: String? = nil) -> HabitatError? {
+            var path: String?
+            if let file {
+                path = dir.appendingPathComponent("binds.toml").path
+                try? file.write(toFile: path!, atomically: true, encoding: .utf8)
+            }
+            do {
+                _ = try BindSet.configure(package: p, options: options, environment: environment, bindsFile: path)
+                return nil
+            } catch {
+                return error
+            }
+        }
+        let variable = refused(environment: ["ROOST_BIND_BACKEND": "10.0.0.5\tevil:8080"])
+        XCTAssertEqual(variable?.description, "ROOST_BIND_BACKEND: host \"10.0.0.5\\tevil\" holds a control character (U+0009)")
+        XCTAssertEqual(variable?.exitCode, 78)
+        XCTAssertEqual(refused(options: ["backend=a\u{7F}b:1"])?.description, "--bind: host \"a\\u{7F}b\" holds a control character (U+007F)")
+        let hosts = refused(file: "[backend]\nhosts = [\"a\\nb:1\"]\n")
+        XCTAssertTrue(hosts?.description.hasSuffix("binds.toml [backend]: host \"a\\nb\" holds a control character (U+000A)") == true,
+                      hosts?.description ?? "accepted")
+        XCTAssertNotNil(refused(file: "[backend]\n[[backend.members]]\nhost = \"a\\rb\"\nport = 1\n"))
+        let check = refused(file: "[backend]\nhosts = [\"a:1\"]\nhttp_check = \"/x\\r\\nHost: evil\"\n")
+        XCTAssertTrue(check?.description.contains("http_check \"/x\\r\\nHost: evil\" holds a control character (U+000D)") == true,
+                      check?.description ?? "accepted")
+        XCTAssertFalse(check?.description.contains("\n") ?? true, "one line")
+        XCTAssertNil(refused(environment: ["ROOST_BIND_BACKEND": "backend.local:8080"]))
+    }
+
     func testBindContract() throws {                                          // 21–24
         var p = ServicePackage(ident: PackageIdent(origin: "o", name: "n"), layout: .installed, directory: "/x", installPath: "/x")
         p.binds = [("database", ["port", "host"])]

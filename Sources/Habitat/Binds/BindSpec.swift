@@ -93,6 +93,7 @@ public struct BindSpec: Sendable, Equatable {
             }
         }
         guard !host.isEmpty else { throw HabitatError(.config, source: source, "'\(item)': empty host") }
+        try refuseControlCharacters(host, what: "host", source: source)
         var port: Int?
         if let portText {
             guard let p = Int(portText), (1...65535).contains(p) else {
@@ -101,6 +102,16 @@ public struct BindSpec: Sendable, Equatable {
             port = p
         }
         return MemberSpec(host: host, port: port)
+    }
+
+    /// Hosts and check paths cross to the probe child as tab-separated
+    /// lines and go into an HTTP request: a control character (tab, newline,
+    /// carriage return…) would read as another field, member or header.
+    static func refuseControlCharacters(_ text: String, what: String, source: String) throws(HabitatError) {
+        guard let bad = text.unicodeScalars.first(where: { $0.properties.generalCategory == .control }) else { return }
+        let code = String(bad.value, radix: 16, uppercase: true)
+        throw HabitatError(.config, source: source,
+                           "\(what) \(text.debugDescription) holds a control character (U+\(String(repeating: "0", count: max(0, 4 - code.count)) + code))")
     }
 
     static func isValidName(_ name: String) -> Bool {
@@ -150,6 +161,7 @@ public struct BindSpec: Sendable, Equatable {
                 case ("hosts", .string(let s)):
                     spec.members += try parseMembers(s, source: where_)
                 case ("http_check", .string(let s)):
+                    try refuseControlCharacters(s, what: "http_check", source: where_)
                     spec.httpCheckPath = s.hasPrefix("/") ? s : "/" + s
                 case ("cfg", .object(let o)):
                     spec.cfg = o
@@ -158,6 +170,7 @@ public struct BindSpec: Sendable, Equatable {
                         guard case .object(let m) = item, case .string(let host)? = m["host"] else {
                             throw HabitatError(.config, source: where_, "each [[\(name).members]] needs host = \"…\"")
                         }
+                        try refuseControlCharacters(host, what: "host", source: where_)
                         var member = MemberSpec(host: host)
                         if let p = m["port"] {
                             guard case .integer(let i) = p, (1...65535).contains(i) else {
