@@ -51,6 +51,11 @@ public struct TemplateUpdate: Equatable, Sendable {
         }
         needsReconfigure = configChanged || changed.contains("hooks/reconfigure")
     }
+
+    /// Decides from a render's plan: the files that differ from what is on disk.
+    public init(plan: [RenderedOutput.Result], hasReconfigureHook: Bool) {
+        self.init(changed: RenderedOutput.changedPaths(plan), hasReconfigureHook: hasReconfigureHook)
+    }
 }
 
 /// How a hook ended, as the lifecycle needs it.

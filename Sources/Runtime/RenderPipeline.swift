@@ -29,4 +29,32 @@ public struct RenderPipeline {
     public func plan(_ files: [RenderedFile], to destination: RenderedOutput.Destination) -> [RenderedOutput.Result] {
         RenderedOutput.plan(files, to: destination)
     }
+
+    /// How a diff names the files.
+    public enum DiffNames: Sendable {
+        /// `a/config/x` and `b/config/x` (`roost dev`).
+        case relative
+        /// The paths written to, `/dev/null` for a new file (`roost render --diff`).
+        case paths
+    }
+
+    /// A unified diff per file the plan changes, from what is on disk to the
+    /// new rendering, with every secret masked (`Secrets.maskDiff`: the file
+    /// rendered with secrets redacted shows where they go; current secret
+    /// values are masked wherever they appear). Diffs reach logs and reviews.
+    public func diffs(_ results: [RenderedOutput.Result], of service: LoadedService, names: DiffNames,
+                      contextLines: Int = 3) throws(HabitatError) -> [String] {
+        let changed = results.filter { $0.change != .unchanged }
+        guard !changed.isEmpty else { return [] }
+        let secrets = Secrets.values(in: .object(service.config.merged), alsoAt: Secrets.pathsFromSecretFiles(service.config.provenance))
+        let redactedByPath = try renderRedacted(service.context)
+        return changed.map { r in
+            let (old, new) = switch names {
+            case .relative: ("a/" + r.file.relativePath, "b/" + r.file.relativePath)
+            case .paths: (r.change == .created ? "/dev/null" : r.path, r.path)
+            }
+            let diff = LineDiff.unified(old: r.previous ?? "", new: r.file.content, oldName: old, newName: new, context: contextLines)
+            return Secrets.maskDiff(diff, real: r.file.content, redacted: redactedByPath[r.file.relativePath] ?? "", values: secrets)
+        }
+    }
 }

@@ -56,14 +56,7 @@ public struct RenderRun {
         let destination = out.map { RenderedOutput.Destination(root: $0) } ?? RenderedOutput.Destination(layout: loaded.layout)
         let results = pipeline.plan(files, to: destination)
         if diff {
-            // Diffs end up in CI logs and reviews: secret values are masked.
-            let secrets = Secrets.values(in: .object(loaded.config.merged), alsoAt: Secrets.pathsFromSecretFiles(loaded.config.provenance))
-            let redactedByPath = try pipeline.renderRedacted(loaded.context)
-            for r in results where r.change != .unchanged {
-                let diff = LineDiff.unified(old: r.previous ?? "", new: r.file.content,
-                                            oldName: r.change == .created ? "/dev/null" : r.path, newName: r.path)
-                output(Secrets.maskDiff(diff, real: r.file.content, redacted: redactedByPath[r.file.relativePath] ?? "", values: secrets))
-            }
+            for d in try pipeline.diffs(results, of: loaded, names: .paths) { output(d) }
             return
         }
         if check {

@@ -72,6 +72,12 @@ public struct RenderedOutput {
         }
     }
 
+    /// The relative paths (`config/x`, `hooks/run`) of the files a plan
+    /// changes: what a reload reports and `TemplateUpdate` decides on.
+    public static func changedPaths(_ results: [Result]) -> [String] {
+        results.filter { $0.change != .unchanged }.map(\.file.relativePath)
+    }
+
     /// How much of an existing file is kept to show in a diff.
     public static let maxPreviousSize = 1024 * 1024
 

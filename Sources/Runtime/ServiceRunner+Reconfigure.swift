@@ -9,11 +9,12 @@ import Supervision
 extension ServiceRunner {
     // MARK: Rendering and reconfiguration
 
-    /// Renders every template and writes what changed. Returns the changed
-    /// relative paths, or nil (after logging why) when rendering failed, in
-    /// which case nothing was written.
-    @discardableResult
-    func renderAndWrite(report: Bool) -> [String]? {
+    /// Renders every template and writes what changed. Returns the plan
+    /// (every file, and whether it differed from what was on disk), or nil
+    /// (after logging why) when rendering failed, in which case nothing was
+    /// written. What is on disk is the one truth of "changed": a file the
+    /// service user altered counts as changed when roost puts it back.
+    func renderAndWrite(report: Bool) -> [RenderedOutput.Result]? {
         let pipeline = RenderPipeline(templates: templates, settings: options.settings)
         let files: [RenderedFile]
         do {
@@ -25,39 +26,20 @@ extension ServiceRunner {
         let results = pipeline.plan(files, to: .init(layout: layout))
         do {
             try RenderedOutput.write(results, owner: identity.map { ($0.uid, $0.gid) })
-            if let run = files.first(where: { $0.kind == .hook && $0.path == "run" }), rendered["hooks/run"] != run.content {
+            if let run = files.first(where: { $0.kind == .hook && $0.path == Hook.run.fileName }) {
                 try AtomicWrite.writeIfChanged(Array(run.content.utf8), to: layout.runFile, mode: 0o755)
             }
         } catch {
             log.error(error.description)
             return nil
         }
-        var changed: [String] = []
-        // `roost dev` shows a diff of what changed. Rendered files may hold
-        // secrets, so the diff is made from renderings with every secret
-        // redacted (kept from the previous round), never from the real ones.
-        var redactedNow: [String: String] = [:]
-        if options.mode == .dev, let redacted = try? pipeline.renderRedacted(service.context) {
-            redactedNow = redacted
-        }
-        defer { renderedRedacted = redactedNow }
-        let secretValues = options.mode == .dev
-            ? Secrets.values(in: .object(service.config.merged), alsoAt: Secrets.pathsFromSecretFiles(service.config.provenance)) : []
-        for r in results {
-            if rendered[r.file.relativePath] != r.file.content {
-                if report && options.mode == .dev {
-                    let diff = LineDiff.unified(old: renderedRedacted[r.file.relativePath] ?? "", new: redactedNow[r.file.relativePath] ?? "",
-                                                oldName: "a/" + r.file.relativePath, newName: "b/" + r.file.relativePath, context: 1)
-                    // Secret values that reach a file under another key name
-                    // (a `_FILE` secret, a toJson dump) are masked as well.
-                    let shown = Secrets.mask(diff, values: secretValues)
-                    Log.write(2, shown.split(separator: "\n", omittingEmptySubsequences: false).prefix(40).joined(separator: "\n") + (shown.isEmpty ? "" : "\n"))
-                }
-                changed.append(r.file.relativePath)
+        // `roost dev` shows what changed, secrets masked.
+        if report && options.mode == .dev, let diffs = try? pipeline.diffs(results, of: service, names: .relative, contextLines: 1) {
+            for diff in diffs {
+                Log.write(2, diff.split(separator: "\n", omittingEmptySubsequences: false).prefix(40).joined(separator: "\n") + (diff.isEmpty ? "" : "\n"))
             }
-            rendered[r.file.relativePath] = r.file.content
         }
-        return changed
+        return results
     }
 
     /// Re-reads what may have changed, re-renders, and hands the lifecycle
@@ -79,16 +61,17 @@ extension ServiceRunner {
             log.error("\(error.description)\n  (the service keeps running with its previous configuration)")
             return
         }
-        guard let changed = renderAndWrite(report: true) else {
+        guard let plan = renderAndWrite(report: true) else {
             log.error("(the service keeps running with its previous configuration)")
             return
         }
+        let changed = RenderedOutput.changedPaths(plan)
         guard !changed.isEmpty else {
             if options.mode == .dev { log.info("no rendered file changed") }
             return
         }
         log.info("re-rendered: " + changed.joined(separator: ", "))
-        send(.configChanged(TemplateUpdate(changed: changed, hasReconfigureHook: templates.hasHook(Hook.reconfigure.fileName))))
+        send(.configChanged(TemplateUpdate(plan: plan, hasReconfigureHook: templates.hasHook(Hook.reconfigure.fileName))))
     }
 
     // MARK: Watching

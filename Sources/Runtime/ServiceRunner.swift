@@ -31,10 +31,6 @@ public final class ServiceRunner {
     /// Events that arrived while effects were being carried out (handled in order).
     var pendingEvents: [Lifecycle.Event] = []
     var dispatching = false
-    /// Rendered content as last written, by relative path (`config/x`, `hooks/run`).
-    var rendered: [String: String] = [:]
-    /// The same files rendered with secrets redacted (`roost dev` diffs these).
-    var renderedRedacted: [String: String] = [:]
     var serviceProcess: ChildProcess?
     var initProcess: ChildProcess?
     var restartTimer: TimerHandle?
@@ -244,7 +240,7 @@ public final class ServiceRunner {
     /// The program that is the service: the rendered run hook, the package's
     /// run script, or a script made from a plan's `pkg_svc_run`.
     func runExecutable() throws(HabitatError) -> String {
-        if rendered["hooks/run"] != nil { return layout.runFile }
+        if templates.hasHook(Hook.run.fileName) { return layout.runFile }
         if let runFile = service.package.runFile, let bytes = FileSystem.readBytes(runFile) {
             try AtomicWrite.writeIfChanged(bytes, to: layout.runFile, mode: 0o755)
             return layout.runFile
