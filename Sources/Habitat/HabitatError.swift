@@ -1,9 +1,9 @@
 /// An error a user can act on: it names the file or variable, and where
 /// possible the line and column. `exitCode` follows DESIGN.md (78 for bad
-/// configuration, 65 for bad data, 66 for an unreadable input, 73 for an
-/// output that cannot be written).
+/// configuration, 65 for bad data, 66 for an unreadable input). Outputs
+/// that cannot be written are Runtime's (`RuntimeError`, 73).
 public struct HabitatError: Error, Sendable, CustomStringConvertible {
-    public enum Kind: Sendable { case config, data, missingInput, template, cannotWrite }
+    public enum Kind: Sendable { case config, data, missingInput, template }
     public var kind: Kind
     /// The file path or variable name the problem is in, when there is one.
     public var source: String?
@@ -28,7 +28,6 @@ public struct HabitatError: Error, Sendable, CustomStringConvertible {
         case .config: 78
         case .data, .template: 65
         case .missingInput: 66
-        case .cannotWrite: 73
         }
     }
 

@@ -36,27 +36,25 @@ public struct RenderRun {
 
     /// Runs the dry run: the report goes to `output`, notes and unreachable
     /// binds to `notes`.
-    public func run(output: (String) -> Void, notes: (String) -> Void) throws(HabitatError) {
-        var settings = settings
-        if let contextOverride { settings.contextOverride = try Self.readOverride(contextOverride) }
-        let package = try PackageLocator.load(settings.packageArgument, roots: .init(pkgs: settings.pkgsRoot, svc: settings.svcRoot))
-        // A context override that pins `bind` replaces bind configuration entirely.
-        let binds = settings.contextOverride["bind"] != nil ? BindSet(entries: [])
-            : try BindSet.configure(package: package, options: bindOptions, environment: settings.environment, bindsFile: bindsFile)
-        let probe = BindResolution.probe(binds)
-        for p in probe.problems { notes("roost: bind \(p.bind): not reachable: \(p.detail)\n") }
-        let loaded = try LoadedService.load(settings, binds: probe.groups, package: package)
-        for note in loaded.notes { notes("roost: note: \(note)\n") }
-        let pipeline = RenderPipeline(templates: try PackageTemplates.load(loaded.package), settings: settings)
-        let files = try pipeline.render(loaded.context)
-
+    public func run(output: (String) -> Void, notes: (String) -> Void) throws(RuntimeError) {
+        let rendered: Rendered
+        do {
+            rendered = try render(notes: notes)
+        } catch {
+            throw .input(error)
+        }
+        let (loaded, pipeline, files) = (rendered.service, rendered.pipeline, rendered.files)
         if let contextOut {
             try AtomicWrite.write(Array((JSONCodec.pretty(loaded.context.supervisorValue) + "\n").utf8), to: contextOut, mode: 0o600)
         }
         let destination = out.map { RenderedOutput.Destination(root: $0) } ?? RenderedOutput.Destination(layout: loaded.layout)
         let results = pipeline.plan(files, to: destination)
         if diff {
-            for d in try pipeline.diffs(results, of: loaded, names: .paths) { output(d) }
+            do {
+                for d in try pipeline.diffs(results, of: loaded, names: .paths) { output(d) }
+            } catch {
+                throw .input(error)
+            }
             return
         }
         if check {
@@ -70,6 +68,29 @@ public struct RenderRun {
         }
         let counts = Dictionary(grouping: results, by: \.change).mapValues(\.count)
         output("rendered \(files.count) files: \(counts[.created] ?? 0) created, \(counts[.updated] ?? 0) updated, \(counts[.unchanged] ?? 0) unchanged\n")
+    }
+
+    struct Rendered {
+        var service: LoadedService
+        var pipeline: RenderPipeline
+        var files: [RenderedFile]
+    }
+
+    /// Everything up to the rendered files: the package, its binds probed
+    /// here and now, its layered config. Nothing is written.
+    func render(notes: (String) -> Void) throws(HabitatError) -> Rendered {
+        var settings = settings
+        if let contextOverride { settings.contextOverride = try Self.readOverride(contextOverride) }
+        let package = try PackageLocator.load(settings.packageArgument, roots: .init(pkgs: settings.pkgsRoot, svc: settings.svcRoot))
+        // A context override that pins `bind` replaces bind configuration entirely.
+        let binds = settings.contextOverride["bind"] != nil ? BindSet(entries: [])
+            : try BindSet.configure(package: package, options: bindOptions, environment: settings.environment, bindsFile: bindsFile)
+        let probe = BindResolution.probe(binds)
+        for p in probe.problems { notes("roost: bind \(p.bind): not reachable: \(p.detail)\n") }
+        let loaded = try LoadedService.load(settings, binds: probe.groups, package: package)
+        for note in loaded.notes { notes("roost: note: \(note)\n") }
+        let pipeline = RenderPipeline(templates: try PackageTemplates.load(loaded.package), settings: settings)
+        return Rendered(service: loaded, pipeline: pipeline, files: try pipeline.render(loaded.context))
     }
 
     /// The `--context-override` file: a JSON object.

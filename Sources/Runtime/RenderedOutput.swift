@@ -86,7 +86,7 @@ public struct RenderedOutput {
     /// is applied to config files when given. All or nothing: every new file
     /// is written and synced before any is renamed into place, so a full disk
     /// leaves the previous set whole (exit 73).
-    public static func write(_ results: [Result], owner: (uid: uid_t, gid: gid_t)? = nil) throws(HabitatError) {
+    public static func write(_ results: [Result], owner: (uid: uid_t, gid: gid_t)? = nil) throws(RuntimeError) {
         var pending: [PendingFile] = []
         for r in results where r.change != .unchanged {
             let mode: mode_t = r.file.kind == .hook ? 0o755 : 0o640
@@ -97,7 +97,7 @@ public struct RenderedOutput {
         do {
             try AtomicFile.writeAll(pending)
         } catch {
-            throw HabitatError(.cannotWrite, source: error.path, error.reason + "; the previous files were kept")
+            throw .cannotWrite(path: error.path, reason: error.reason + "; the previous files were kept")
         }
     }
 
@@ -110,7 +110,7 @@ public struct RenderedOutput {
     /// service user owns) and the file, without following a link: a folder
     /// the service user replaced by a symlink (to /etc, say) is an error,
     /// never a way to make roost write elsewhere.
-    static func makeSubdirectories(of result: Result) throws(HabitatError) {
+    static func makeSubdirectories(of result: Result) throws(RuntimeError) {
         let components = result.file.path.split(separator: "/").dropLast()
         var directory = String(result.path.dropLast(result.file.path.utf8.count + 1))
         try makeDirectories(directory, mode: 0o755)
@@ -119,24 +119,24 @@ public struct RenderedOutput {
             var st = stat()
             if lstat(directory, &st) == 0 {
                 guard (st.st_mode & S_IFMT) == S_IFDIR else {
-                    throw HabitatError(.cannotWrite, source: directory,
-                                       "is \(SafeFile.kindName(st.st_mode)), not a directory: roost does not write through it")
+                    throw .cannotWrite(path: directory,
+                                       reason: "is \(SafeFile.kindName(st.st_mode)), not a directory: roost does not write through it")
                 }
                 continue
             }
             if mkdir(directory, 0o755) != 0 && errno != EEXIST {
-                throw HabitatError(.cannotWrite, source: directory, "cannot create directory: \(String(cString: strerror(errno)))")
+                throw .cannotWrite(path: directory, reason: "cannot create directory: \(String(cString: strerror(errno)))")
             }
         }
     }
 
     /// `mkdir -p`, naming the directory that could not be made.
-    public static func makeDirectories(_ path: String, mode: mode_t) throws(HabitatError) {
+    public static func makeDirectories(_ path: String, mode: mode_t) throws(RuntimeError) {
         if FileSystem.isDirectory(path) { return }
         let parent = parentDirectory(path)
         if parent != path && !parent.isEmpty { try makeDirectories(parent, mode: mode) }
         if mkdir(path, mode) != 0 && errno != EEXIST {
-            throw HabitatError(.cannotWrite, source: path, "cannot create directory: \(String(cString: strerror(errno)))")
+            throw .cannotWrite(path: path, reason: "cannot create directory: \(String(cString: strerror(errno)))")
         }
     }
 }
@@ -144,17 +144,17 @@ public struct RenderedOutput {
 /// Atomic writes with errors that name the file (see `SafeFiles.AtomicFile`).
 public enum AtomicWrite {
     public static func write(_ bytes: [UInt8], to path: String, mode: mode_t, owner: (uid: uid_t, gid: gid_t)? = nil,
-                             durable: Bool = true) throws(HabitatError) {
+                             durable: Bool = true) throws(RuntimeError) {
         do {
             try AtomicFile.write(bytes, to: path, mode: mode, owner: owner, durable: durable)
         } catch {
-            throw HabitatError(.cannotWrite, source: error.path, error.reason)
+            throw .cannotWrite(path: error.path, reason: error.reason)
         }
     }
 
     /// `write`, unless the file already holds exactly these bytes with this
     /// mode: a restart of the container then costs no write and no fsync.
-    public static func writeIfChanged(_ bytes: [UInt8], to path: String, mode: mode_t) throws(HabitatError) {
+    public static func writeIfChanged(_ bytes: [UInt8], to path: String, mode: mode_t) throws(RuntimeError) {
         var info = stat()
         if lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, (info.st_mode & 0o7777) == mode,
            Int(info.st_size) == bytes.count, FileSystem.readBytes(path, followSymlinks: false) == bytes {

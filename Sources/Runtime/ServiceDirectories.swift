@@ -9,7 +9,7 @@ import Habitat
 /// the service user (0770) when missing, and keep their owner and mode when
 /// they exist (so a data volume prepared by the operator is left alone).
 public enum ServiceDirectories {
-    public static func create(_ layout: ServiceLayout, owner: (uid: uid_t, gid: gid_t)?) throws(HabitatError) {
+    public static func create(_ layout: ServiceLayout, owner: (uid: uid_t, gid: gid_t)?) throws(RuntimeError) {
         try RenderedOutput.makeDirectories(layout.path, mode: 0o755)
         try createState(layout)
         for dir in [layout.hooksPath, layout.logsPath] {
@@ -21,7 +21,7 @@ public enum ServiceDirectories {
             chmod(dir, 0o770)
             if let owner, geteuid() == 0 {
                 guard chown(dir, owner.uid, owner.gid) == 0 else {
-                    throw HabitatError(.config, source: dir, "cannot give it to the service user: \(String(cString: strerror(errno)))")
+                    throw .config(path: dir, reason: "cannot give it to the service user: \(String(cString: strerror(errno)))")
                 }
             }
         }
@@ -32,13 +32,13 @@ public enum ServiceDirectories {
     /// checked with `lstat` to be a real directory of that user that no one
     /// else can write, so the service user can neither plant a link or FIFO
     /// where roost writes nor make roost write into the service's folders.
-    public static func createState(_ layout: ServiceLayout) throws(HabitatError) {
+    public static func createState(_ layout: ServiceLayout) throws(RuntimeError) {
         try RenderedOutput.makeDirectories(layout.statePath, mode: 0o755)
         for dir in [layout.statePath] {
             var info = stat()
             guard lstat(dir, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR, info.st_uid == geteuid() else {
-                throw HabitatError(.config, source: dir,
-                                   "roost's state folder must be a directory owned by uid \(geteuid()) (not a link, not another user's); remove it and roost makes it again")
+                throw .config(path: dir,
+                              reason: "roost's state folder must be a directory owned by uid \(geteuid()) (not a link, not another user's); remove it and roost makes it again")
             }
             if info.st_mode & 0o7777 != 0o755 { chmod(dir, 0o755) }
         }

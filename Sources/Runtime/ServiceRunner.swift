@@ -239,7 +239,7 @@ public final class ServiceRunner {
 
     /// The program that is the service: the rendered run hook, the package's
     /// run script, or a script made from a plan's `pkg_svc_run`.
-    func runExecutable() throws(HabitatError) -> String {
+    func runExecutable() throws(RuntimeError) -> String {
         if templates.hasHook(Hook.run.fileName) { return layout.runFile }
         if let runFile = service.package.runFile, let bytes = FileSystem.readBytes(runFile) {
             try AtomicWrite.writeIfChanged(bytes, to: layout.runFile, mode: 0o755)
@@ -250,8 +250,7 @@ public final class ServiceRunner {
             try AtomicWrite.writeIfChanged(Array(script.utf8), to: layout.runFile, mode: 0o755)
             return layout.runFile
         }
-        throw HabitatError(.config, source: service.package.directory,
-                           "nothing to run: the package has no hooks/run and no pkg_svc_run")
+        throw .config(path: service.package.directory, reason: "nothing to run: the package has no hooks/run and no pkg_svc_run")
     }
 
     func spawnService() {

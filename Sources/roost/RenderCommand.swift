@@ -1,5 +1,5 @@
 import ArgumentParser
-import Habitat
+import Glibc
 import Runtime
 
 /// `roost render`: the dry run. Renders config/, config_install/ and hooks/
@@ -35,12 +35,13 @@ struct RenderCommand: ParsableCommand {
     var contextOverride: String?
 
     func run() throws {
+        let render = RenderRun(settings: try service.settings(), bindOptions: service.binds, bindsFile: service.effectiveBindsFile,
+                               out: out, check: check, diff: diff, contextOut: contextOut, contextOverride: contextOverride)
         do {
-            let render = RenderRun(settings: try service.settings(), bindOptions: service.binds, bindsFile: service.effectiveBindsFile,
-                                   out: out, check: check, diff: diff, contextOut: contextOut, contextOverride: contextOverride)
             try render.run(output: writeStdout, notes: writeStderr)
-        } catch let error as HabitatError {
-            fail(error)
+        } catch {
+            writeStderr("roost: \(error)\n")
+            Glibc.exit(error.exitCode)
         }
     }
 }
