@@ -236,8 +236,8 @@ public enum HealthGateway {
         guard segments[1] == service.name, segments[2] == service.group else {
             return Response(status: 404, body: "{\"error\":\"no such service\"}")
         }
-        let out = tail(of: service.layout.logsPath + "/health-check.stdout.log", bytes: Limits.outputBytes)
-        let err = tail(of: service.layout.logsPath + "/health-check.stderr.log", bytes: Limits.outputBytes)
+        let out = tail(of: service.layout.path(.logs) + "/health-check.stdout.log", bytes: Limits.outputBytes)
+        let err = tail(of: service.layout.path(.logs) + "/health-check.stderr.log", bytes: Limits.outputBytes)
         return Response(status: status.httpStatus,
                         body: "{\"status\":\"\(status.rawValue.uppercased())\",\"stdout\":\(quote(out)),\"stderr\":\(quote(err))}")
     }

@@ -23,7 +23,7 @@ public struct RenderedOutput {
 
         /// The service directory's own folders.
         public init(layout: ServiceLayout) {
-            self.init(config: layout.configPath, configInstall: layout.configInstallPath, hooks: layout.hooksPath)
+            self.init(config: layout.path(.config), configInstall: layout.path(.configInstall), hooks: layout.path(.hooks))
         }
 
         /// `DIR/config`, `DIR/config_install`, `DIR/hooks`.

@@ -12,10 +12,10 @@ public enum ServiceDirectories {
     public static func create(_ layout: ServiceLayout, owner: (uid: uid_t, gid: gid_t)?) throws(RuntimeError) {
         try RenderedOutput.makeDirectories(layout.path, mode: 0o755)
         try createState(layout)
-        for dir in [layout.hooksPath, layout.logsPath] {
+        for dir in [layout.path(.hooks), layout.path(.logs)] {
             try RenderedOutput.makeDirectories(dir, mode: 0o755)
         }
-        for dir in [layout.configPath, layout.dataPath, layout.filesPath, layout.varPath, layout.staticPath, layout.configInstallPath]
+        for dir in ServiceLayout.Folder.service.map({ layout.path($0) })
         where !FileSystem.isDirectory(dir) {
             try RenderedOutput.makeDirectories(dir, mode: 0o770)
             chmod(dir, 0o770)
@@ -50,7 +50,7 @@ public enum ServiceDirectories {
     /// `chgrp -R` the folder. Removed only when it is a regular file of
     /// roost's user (`unlink` removes a link itself, never its target).
     static func removeLegacyHealthRecord(_ layout: ServiceLayout) {
-        let legacy = layout.varPath + "/roost-health"
+        let legacy = layout.path(.var) + "/roost-health"
         var info = stat()
         if lstat(legacy, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_uid == geteuid() {
             unlink(legacy)

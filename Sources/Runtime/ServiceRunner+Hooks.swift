@@ -17,11 +17,11 @@ extension ServiceRunner {
         let prefix = options.mode == .dev && isatty(1) == 1
             ? "\u{1B}[34m\(service.package.name) hook[\(name)]:\u{1B}[0m " : "\(service.package.name) hook[\(name)]: "
         let spec = ProcessSpec(
-            executable: layout.hooksPath + "/" + name, environment: serviceEnvironment, workingDirectory: layout.path,
+            executable: layout.path(.hooks) + "/" + name, environment: serviceEnvironment, workingDirectory: layout.path,
             identity: identity,
             output: .pipe(OutputOptions(stdoutPrefix: prefix, stderrPrefix: prefix, keepLastLines: 20,
-                                        stdoutLogPath: "\(layout.logsPath)/\(name).stdout.log",
-                                        stderrLogPath: "\(layout.logsPath)/\(name).stderr.log")))
+                                        stdoutLogPath: "\(layout.path(.logs))/\(name).stdout.log",
+                                        stderrLogPath: "\(layout.path(.logs))/\(name).stderr.log")))
         do {
             let child = try loop.spawn(spec, timeout: timeout) { [unowned self] result in
                 // init reports its own failure (it ends roost); every other
@@ -45,11 +45,11 @@ extension ServiceRunner {
     func startHealthChecks() {
         health?.stop()
         let check: ProcessSpec? = templates.hasHook(Hook.healthCheck.fileName) ? ProcessSpec(
-            executable: layout.hooksPath + "/health-check", environment: serviceEnvironment,
+            executable: layout.path(.hooks) + "/health-check", environment: serviceEnvironment,
             workingDirectory: layout.path, identity: identity,
             output: .pipe(OutputOptions(forwardStdout: nil, forwardStderr: nil, keepLastLines: 5,
-                                        stdoutLogPath: "\(layout.logsPath)/health-check.stdout.log",
-                                        stderrLogPath: "\(layout.logsPath)/health-check.stderr.log"))) : nil
+                                        stdoutLogPath: "\(layout.path(.logs))/health-check.stdout.log",
+                                        stderrLogPath: "\(layout.path(.logs))/health-check.stderr.log"))) : nil
         let checker = HealthChecker(
             loop: loop, check: check,
             schedule: HealthCheckSchedule(interval: options.healthInterval, timeout: options.healthTimeout),

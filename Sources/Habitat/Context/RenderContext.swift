@@ -97,17 +97,17 @@ public struct RenderContext: Sendable {
             "exports": .object(Object(package.exports.map { ($0.name, Value.string($0.path)) }).sortedByKey()),
             "path": .string(package.installPath),
             "svc_path": .string(layout.path),
-            "svc_config_path": .string(layout.configPath),
-            "svc_data_path": .string(layout.dataPath),
-            "svc_files_path": .string(layout.filesPath),
-            "svc_static_path": .string(layout.staticPath),
-            "svc_var_path": .string(layout.varPath),
+            "svc_config_path": .string(layout.path(.config)),
+            "svc_data_path": .string(layout.path(.data)),
+            "svc_files_path": .string(layout.path(.files)),
+            "svc_static_path": .string(layout.path(.static)),
+            "svc_var_path": .string(layout.path(.var)),
             "svc_pid_file": .string(layout.pidFile),
             "svc_run": .string(layout.runFile),
             "svc_user": .string(user.user),
             "svc_group": .string(user.group),
         ]
-        if install { pkg["svc_config_install_path"] = .string(layout.configInstallPath) }
+        if install { pkg["svc_config_install_path"] = .string(layout.path(.configInstall)) }
         return .object(pkg)
     }
 

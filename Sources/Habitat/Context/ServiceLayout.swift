@@ -17,14 +17,17 @@ public struct ServiceLayout: Sendable, Equatable {
         statePath = FileSystem.join(path, ".roost")
     }
 
-    public var configPath: String { path + "/config" }
-    public var configInstallPath: String { path + "/config_install" }
-    public var dataPath: String { path + "/data" }
-    public var filesPath: String { path + "/files" }
-    public var staticPath: String { path + "/static" }
-    public var varPath: String { path + "/var" }
-    public var hooksPath: String { path + "/hooks" }
-    public var logsPath: String { path + "/logs" }
+    /// The folders of a service directory, by their names in it.
+    public enum Folder: String, CaseIterable, Sendable {
+        case config, configInstall = "config_install", data, files, `static`, `var`, hooks, logs
+
+        /// The folders made for the service user; roost owns the others.
+        public static let service: [Folder] = [.config, .data, .files, .var, .static, .configInstall]
+    }
+
+    /// `<svc>/<name>/<folder>`.
+    public func path(_ folder: Folder) -> String { path + "/" + folder.rawValue }
+
     public var pidFile: String { path + "/PID" }
     public var runFile: String { path + "/run" }
     /// roost's record of the last health check (`roost health` reads it).

@@ -184,21 +184,26 @@ public enum BindProbe {
     }
 
     static func withSockaddr<R>(_ address: Address, port: Int, _ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
+        let networkPort = in_port_t(UInt16(port)).bigEndian
         if address.family == AF_INET {
             var sin = sockaddr_in()
             sin.sin_family = sa_family_t(AF_INET)
-            sin.sin_port = in_port_t(UInt16(port)).bigEndian
+            sin.sin_port = networkPort
             withUnsafeMutableBytes(of: &sin.sin_addr) { $0.copyBytes(from: address.bytes) }
-            return withUnsafePointer(to: &sin) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
+            return asSockaddr(&sin, body)
         }
         var sin6 = sockaddr_in6()
         sin6.sin6_family = sa_family_t(AF_INET6)
-        sin6.sin6_port = in_port_t(UInt16(port)).bigEndian
+        sin6.sin6_port = networkPort
         withUnsafeMutableBytes(of: &sin6.sin6_addr) { $0.copyBytes(from: address.bytes) }
-        return withUnsafePointer(to: &sin6) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
+        return asSockaddr(&sin6, body)
+    }
+
+    /// A `sockaddr_in` or `sockaddr_in6` seen as the `sockaddr` and length
+    /// that `connect` takes.
+    static func asSockaddr<Storage, R>(_ storage: inout Storage, _ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
+        withUnsafePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<Storage>.size)) }
         }
     }
 
