@@ -10,13 +10,12 @@ final class ChangeDetectionTests: XCTestCase {
     var dir: String!
 
     override func setUpWithError() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("roost-change-\(UUID().uuidString)").path
+        dir = try makeTemporaryDirectory("change")
         try put("pkg_name=demo\npkg_origin=test\npkg_version=1.0\n", "pkg/plan.sh")
         try put("greeting = \"hello\"\napi_token = \"tok-first-secret\"\n", "pkg/default.toml")
         try put("greeting={{cfg.greeting}}\ntoken={{cfg.api_token}}\n", "pkg/config/app.conf")
         try put("#!/bin/sh\nexec sleep 300\n", "pkg/hooks/run")
         try put("#!/bin/sh\necho reconfigured\n", "pkg/hooks/reconfigure")
-        addTeardownBlock { [dir] in try? FileManager.default.removeItem(atPath: dir!) }
     }
 
     func put(_ text: String, _ path: String) throws {

@@ -8,9 +8,7 @@ final class FileWatcherTests: XCTestCase {
     var dir: String!
 
     override func setUpWithError() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("roost-watch-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        addTeardownBlock { [dir] in try? FileManager.default.removeItem(atPath: dir!) }
+        dir = try makeTemporaryDirectory("watch")
     }
 
     /// True once `fd` is readable (a generous bound, not a timing assertion).

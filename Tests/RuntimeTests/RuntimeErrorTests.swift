@@ -9,9 +9,7 @@ final class RuntimeErrorTests: XCTestCase {
     var dir: String!
 
     override func setUpWithError() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("roost-error-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        addTeardownBlock { [dir] in try? FileManager.default.removeItem(atPath: dir!) }
+        dir = try makeTemporaryDirectory("error")
     }
 
     func testADirectoryThatCannotBeMadeIsAWriteFailure() throws {
