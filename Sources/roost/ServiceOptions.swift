@@ -1,4 +1,4 @@
-import ArgumentParser
+import Arguments
 import Habitat
 import Handlebars
 import Runtime
@@ -9,39 +9,49 @@ import Glibc
 
 /// Options shared by every command that loads a package (`start`, `dev`,
 /// `render`, `config show`).
-struct ServiceOptions: ParsableArguments {
-    @Argument(help: ArgumentHelp("Package: a plan folder (plan.sh or habitat/plan.sh), an installed package directory, or an ident origin/name[/version[/release]] under --pkgs-root.", valueName: "PKG"))
-    var package: String = "."
+struct ServiceOptions {
+    static let arguments = [
+        Positional("PKG", help: "Package: a plan folder (plan.sh or habitat/plan.sh), an installed package directory, or an ident origin/name[/version[/release]] under --pkgs-root.", default: "."),
+    ]
 
-    @Option(name: .customLong("pkg-ident"), help: ArgumentHelp("An installed package by ident (origin/name[/version[/release]]): the newest matching release under --pkgs-root. Same as giving the ident as PKG.", valueName: "IDENT"))
-    var pkgIdent: String?
+    static let options: [Option] = [
+        .string("pkg-ident", valueName: "IDENT", help: "An installed package by ident (origin/name[/version[/release]]): the newest matching release under --pkgs-root. Same as giving the ident as PKG."),
+        .string("svc-root", valueName: "DIR", help: "Where service directories are made (default: /hab/svc; ./.roost/svc for dev)."),
+        .string("pkgs-root", valueName: "DIR", default: "/hab/pkgs", help: "Where installed packages are."),
+        .string("user-root", valueName: "DIR", help: "Where user.toml files are: DIR/<pkg>/config/user.toml (default: /hab/user; ./.roost/user for dev)."),
+        .string("group", default: "default", help: "The service group's group name (svc.group)."),
+        .string("sys-ip", valueName: "IP", help: "This host's address as templates see it (sys.ip); found from the routing table when not given."),
+        .string("hostname", valueName: "NAME", help: "Hostname as templates see it (sys.hostname)."),
+        .strings("pkg-path", valueName: "IDENT=PATH", help: "Where a dependency that is not installed lives, for pkgPathFor (repeatable)."),
+        .strings("bind", valueName: "NAME=HOST[:PORT][,HOST[:PORT]]", help: "Members of a bind (repeatable). Also ROOST_BIND_<NAME>=HOST[:PORT],..."),
+        .string("binds-file", valueName: "FILE", help: "TOML file describing binds, with per-member exported values (also ROOST_BINDS_FILE)."),
+    ]
 
-    @Option(name: .customLong("svc-root"), help: ArgumentHelp("Where service directories are made (default: /hab/svc; ./.roost/svc for dev).", valueName: "DIR"))
-    var svcRoot: String?
+    let package: String
+    let pkgIdent: String?
+    let svcRoot: String?
+    let pkgsRoot: String
+    let userRoot: String?
+    let group: String
+    let sysIP: String?
+    let hostname: String?
+    let pkgPaths: [String]
+    let binds: [String]
+    let bindsFile: String?
 
-    @Option(name: .customLong("pkgs-root"), help: ArgumentHelp("Where installed packages are.", valueName: "DIR"))
-    var pkgsRoot: String = "/hab/pkgs"
-
-    @Option(name: .customLong("user-root"), help: ArgumentHelp("Where user.toml files are: DIR/<pkg>/config/user.toml (default: /hab/user; ./.roost/user for dev).", valueName: "DIR"))
-    var userRoot: String?
-
-    @Option(help: "The service group's group name (svc.group).")
-    var group: String = "default"
-
-    @Option(name: .customLong("sys-ip"), help: ArgumentHelp("This host's address as templates see it (sys.ip); found from the routing table when not given.", valueName: "IP"))
-    var sysIP: String?
-
-    @Option(help: ArgumentHelp("Hostname as templates see it (sys.hostname).", valueName: "NAME"))
-    var hostname: String?
-
-    @Option(name: .customLong("pkg-path"), help: ArgumentHelp("Where a dependency that is not installed lives, for pkgPathFor (repeatable).", valueName: "IDENT=PATH"))
-    var pkgPaths: [String] = []
-
-    @Option(name: .customLong("bind"), help: ArgumentHelp("Members of a bind (repeatable). Also ROOST_BIND_<NAME>=HOST[:PORT],...", valueName: "NAME=HOST[:PORT][,HOST[:PORT]]"))
-    var binds: [String] = []
-
-    @Option(name: .customLong("binds-file"), help: ArgumentHelp("TOML file describing binds, with per-member exported values (also ROOST_BINDS_FILE).", valueName: "FILE"))
-    var bindsFile: String?
+    init(_ arguments: ParsedArguments) {
+        package = arguments.argument("PKG") ?? "."
+        pkgIdent = arguments.optionalString("pkg-ident")
+        svcRoot = arguments.optionalString("svc-root")
+        pkgsRoot = arguments.string("pkgs-root")
+        userRoot = arguments.optionalString("user-root")
+        group = arguments.string("group")
+        sysIP = arguments.optionalString("sys-ip")
+        hostname = arguments.optionalString("hostname")
+        pkgPaths = arguments.strings("pkg-path")
+        binds = arguments.strings("bind")
+        bindsFile = arguments.optionalString("binds-file")
+    }
 
     /// Settings for `Runtime`, with `defaultSvcRoot`/`defaultUserRoot` used
     /// when the options are not given (`/hab/...` for start, `./.roost/...` for dev).
@@ -143,24 +153,4 @@ func nonUTF8HabitatVariable() -> HabitatError? {
 func fail(_ error: HabitatError) -> Never {
     writeStderr("roost: " + error.description + "\n")
     exit(error.exitCode)
-}
-
-func writeStderr(_ text: String) {
-    var bytes = Array(text.utf8)
-    var offset = 0
-    while offset < bytes.count {
-        let n = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress! + offset, $0.count - offset) }
-        if n <= 0 { if errno == EINTR { continue }; return }
-        offset += n
-    }
-}
-
-func writeStdout(_ text: String) {
-    var bytes = Array(text.utf8)
-    var offset = 0
-    while offset < bytes.count {
-        let n = bytes.withUnsafeMutableBytes { write(1, $0.baseAddress! + offset, $0.count - offset) }
-        if n <= 0 { if errno == EINTR { continue }; return }
-        offset += n
-    }
 }

@@ -41,6 +41,41 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(try roost(["--help"]).stdout.contains("start"), "still listed under roost")
     }
 
+    func testHelpOfNestedAndHiddenCommandsAndUsageErrors() throws {
+        // `roost help <command> <sub>` is `--help` of that command; hidden helper commands are not listed.
+        for path in [["config", "show"], ["cert", "ensure"], ["config"], ["cert"]] {
+            let help = try roost(path + ["--help"])
+            XCTAssertEqual(help.status, 0, help.stderr)
+            XCTAssertEqual(try roost(["help"] + path).stdout, help.stdout)
+            XCTAssertTrue(help.stdout.contains("USAGE: roost \(path.joined(separator: " "))"), help.stdout)
+        }
+        let root = try roost([])
+        XCTAssertEqual(root.status, 0)
+        XCTAssertEqual(root.stdout, try roost(["--help"]).stdout, "roost alone shows its help")
+        XCTAssertFalse(root.stdout.contains("__probe-binds") || root.stdout.contains("__http-gateway"), root.stdout)
+        XCTAssertTrue(try roost(["cert", "ensure", "--help"]).stdout.contains("--days <days>           Validity in days. (default: 3650)"))
+
+        // Usage errors: stderr, 64, nothing on stdout; the option's help is repeated.
+        let cases: [([String], String)] = [
+            (["nosuch"], "Error: Unknown command 'nosuch'"),
+            (["start", "--bind-timeout", "soon"], "Error: The value 'soon' is invalid for '--bind-timeout <SECONDS>': expected a whole number\nHelp:  --bind-timeout <SECONDS>"),
+            (["start", "--group"], "Error: Missing value for '--group <group>'"),
+            (["config", "show", "--format", "xml"], "Error: The value 'xml' is invalid for '--format <format>': expected toml or json"),
+            (["config", "show", "--explain=yes"], "Error: The option '--explain' does not take any value, but 'yes' was specified."),
+            (["cert", "ensure", "--key", "k.pem"], "Error: Missing expected argument '--cert <PATH>'"),
+            (["template", "t.hbs"], "Error: Missing expected argument '<DATA.json>'"),
+            (["health", "a", "b"], "Error: Unexpected argument 'b'"),
+            (["start", "--max-restarts", "-1"], "Error: --max-restarts must be 0 or more"),
+        ]
+        for (arguments, expected) in cases {
+            let r = try roost(arguments)
+            XCTAssertEqual(r.status, 64, "\(arguments): \(r.stderr)")
+            XCTAssertEqual(r.stdout, "")
+            XCTAssertTrue(r.stderr.hasPrefix(expected), "\(arguments): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("\nUsage: roost "), r.stderr)
+        }
+    }
+
     // MARK: roost template
 
     func testTemplateRendersAndReportsEveryKindOfBadInput() throws {
