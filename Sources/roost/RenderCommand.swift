@@ -68,7 +68,7 @@ struct RenderCommand {
         // A context override that pins `bind` replaces bind configuration entirely.
         let binds = settings.contextOverride["bind"] != nil ? BindSet(entries: [])
             : try BindSet.configure(package: package, options: service.binds,
-                                    environment: settings.environment, bindsFile: service.effectiveBindsFile)
+                                    environment: settings.environment, bindsFile: service.effectiveBindsFile(settings.environment))
         var groups: [BoundGroup] = []
         if !binds.entries.isEmpty {
             let statuses = BindProbe.probe(binds)

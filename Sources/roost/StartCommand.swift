@@ -113,7 +113,7 @@ enum StartCommand {
         options.mode = .start
         options.settings = try service.settings()
         options.bindOptions = service.binds
-        options.bindsFile = service.effectiveBindsFile
+        options.bindsFile = service.effectiveBindsFile(options.settings.environment)
         try LifecycleOptions.apply(arguments, to: &options, environment: options.settings.environment)
         runLifecycle(options)
     }
@@ -146,7 +146,7 @@ enum DevCommand {
         let absolute = root.hasPrefix("/") ? root : currentDirectory() + "/" + root
         options.settings = try service.settings(defaultSvcRoot: absolute + "/svc", defaultUserRoot: absolute + "/user")
         options.bindOptions = service.binds
-        options.bindsFile = service.effectiveBindsFile
+        options.bindsFile = service.effectiveBindsFile(options.settings.environment)
         try LifecycleOptions.apply(arguments, to: &options, environment: options.settings.environment)
         if service.hostname == nil { options.settings.hostname = "localhost" }
         runLifecycle(options)

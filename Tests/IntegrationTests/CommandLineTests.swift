@@ -252,6 +252,28 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(d.stderr.contains("default.toml:1:"), d.stderr)
     }
 
+    /// The environment is split at the first '=' byte: a value that starts
+    /// with a combining mark (one `Character` with the '=') was dropped.
+    func testAnEnvironmentValueStartingWithACombiningMarkIsRead() throws {
+        let pkg = try package()
+        let r = try roost(["config", "show", pkg.dir.path], environment: ["HAB_DEMO": "\u{301}port = 2"])
+        XCTAssertEqual(r.status, 78, "HAB_DEMO was not read: \(r.stdout)")
+        XCTAssertTrue(r.stderr.hasPrefix("roost: HAB_DEMO:1:1:"), r.stderr)
+    }
+
+    func testBindsFileFromTheEnvironmentUnlessTheOptionIsGiven() throws {
+        let pkg = try package()
+        let binds = dir.appendingPathComponent("binds.toml")
+        try write("[nosuch]\nhosts = [\"127.0.0.1:1\"]\n", to: binds)
+        let fromEnvironment = try roost(["render", pkg.dir.path, "--check"], environment: ["ROOST_BINDS_FILE": binds.path])
+        XCTAssertEqual(fromEnvironment.status, 78, fromEnvironment.stderr)
+        XCTAssertTrue(fromEnvironment.stderr.contains("binds.toml: bind 'nosuch' is not declared by demo"), fromEnvironment.stderr)
+        let option = try roost(["render", pkg.dir.path, "--check", "--binds-file", dir.appendingPathComponent("none.toml").path],
+                               environment: ["ROOST_BINDS_FILE": binds.path])
+        XCTAssertEqual(option.status, 66, option.stderr)
+        XCTAssertTrue(option.stderr.contains("none.toml: cannot read the binds file"), option.stderr)
+    }
+
     // MARK: The bundled example (the repository root is its plan)
 
     func testTheBundledExampleRendersAndShowsItsConfig() throws {
