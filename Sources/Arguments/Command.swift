@@ -37,9 +37,6 @@ public struct Command: Sendable {
         self.run = run
     }
 
-    /// The option whose long name is `long` (without the dashes).
-    public func option(_ long: String) -> Option? { options.first { $0.long == long } }
-
     /// The subcommand called `name`.
     public func subcommand(_ name: String) -> Command? { subcommands.first { $0.name == name } }
 }

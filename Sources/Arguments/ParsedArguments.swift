@@ -6,22 +6,27 @@
 public struct ParsedArguments: Sendable {
     /// The command that was parsed.
     public let command: Command
-    /// Given values by long option name, in command-line order (flags hold "").
-    var values: [String: [String]] = [:]
-    /// Given positional arguments by name.
-    var positionals: [String: String] = [:]
+    /// Given values of each option (by its index in `command.options`), in
+    /// command-line order; a flag holds "" per occurrence. Arrays, not
+    /// dictionaries: no hashing, and no generic metadata to instantiate at start.
+    var values: [[String]]
+    /// Given positional arguments, in order.
+    var positionals: [String] = []
 
-    init(command: Command) { self.command = command }
+    init(command: Command) {
+        self.command = command
+        values = Array(repeating: [], count: command.options.count)
+    }
 
     /// Whether the flag (or option) was given.
     public func flag(_ long: String) -> Bool {
-        _ = declared(long)
-        return values[long] != nil
+        !values[index(long)].isEmpty
     }
 
     /// The option's last value, or its default; nil when neither exists.
     public func optionalString(_ long: String) -> String? {
-        values[long]?.last ?? declared(long).defaultValue
+        let i = index(long)
+        return values[i].last ?? command.options[i].defaultValue
     }
 
     /// The value of an option declared with a default or as required.
@@ -43,20 +48,21 @@ public struct ParsedArguments: Sendable {
 
     /// Every value of a repeatable option, in command-line order.
     public func strings(_ long: String) -> [String] {
-        _ = declared(long)
-        return values[long] ?? []
+        values[index(long)]
     }
 
     /// The positional argument `name`, or its default.
     public func argument(_ name: String) -> String? {
-        guard let spec = command.arguments.first(where: { $0.name == name }) else {
+        guard let i = command.arguments.firstIndex(where: { $0.name == name }) else {
             preconditionFailure("'\(command.name)' declares no argument <\(name)>")
         }
-        return positionals[name] ?? spec.defaultValue
+        return i < positionals.count ? positionals[i] : command.arguments[i].defaultValue
     }
 
-    private func declared(_ long: String) -> Option {
-        guard let option = command.option(long) else { preconditionFailure("'\(command.name)' declares no option --\(long)") }
-        return option
+    private func index(_ long: String) -> Int {
+        guard let i = command.options.firstIndex(where: { $0.long == long }) else {
+            preconditionFailure("'\(command.name)' declares no option --\(long)")
+        }
+        return i
     }
 }

@@ -85,45 +85,48 @@ public enum Parser {
                 let body = word.dropFirst(2)
                 let name = body.firstIndex(of: "=").map { String(body[..<$0]) } ?? String(body)
                 let inline = body.firstIndex(of: "=").map { String(body[body.index(after: $0)...]) }
-                guard let option = command.option(name) else { throw UsageError("Unknown option '--\(name)'") }
-                try take(option, inline: inline, words, &index, into: &parsed)
+                guard let i = command.options.firstIndex(where: { $0.long == name }) else {
+                    throw UsageError("Unknown option '--\(name)'")
+                }
+                try take(i, inline: inline, words, &index, into: &parsed)
             } else {
                 // One or more short options: `-q`, `-qq`; a value for the last one follows it.
                 let letters = Array(word.dropFirst())
                 for (position, letter) in letters.enumerated() {
-                    guard let option = command.options.first(where: { $0.short == letter }) else {
+                    guard let i = command.options.firstIndex(where: { $0.short == letter }) else {
                         throw UsageError("Unknown option '-\(letter)'")
                     }
+                    let option = command.options[i]
                     if option.kind != .flag && position != letters.count - 1 {
                         throw UsageError("Missing value for '-\(letter) <\(option.valueName)>'", about: describe(option))
                     }
-                    try take(option, inline: nil, words, &index, into: &parsed)
+                    try take(i, inline: nil, words, &index, into: &parsed)
                 }
             }
         }
-        for option in command.options where option.isRequired && parsed.values[option.long] == nil {
+        for (i, option) in command.options.enumerated() where option.isRequired && parsed.values[i].isEmpty {
             throw UsageError("Missing expected argument '\(option.label)'", about: describe(option))
         }
-        var specs = command.arguments[...]
-        for value in positionals {
-            guard let spec = specs.popFirst() else { throw UsageError("Unexpected argument '\(value)'") }
-            parsed.positionals[spec.name] = value
+        if positionals.count > command.arguments.count {
+            throw UsageError("Unexpected argument '\(positionals[command.arguments.count])'")
         }
-        if let missing = specs.first(where: \.isRequired) {
+        if let missing = command.arguments.dropFirst(positionals.count).first(where: \.isRequired) {
             throw UsageError("Missing expected argument '\(missing.label)'", about: describe(missing))
         }
+        parsed.positionals = positionals
         return parsed
     }
 
-    /// Records one occurrence of `option`, taking its value from `inline`
-    /// (`--name=value`) or the next word.
-    private static func take(_ option: Option, inline: String?, _ words: ArraySlice<String>, _ index: inout Int,
+    /// Records one occurrence of the option at `optionIndex`, taking its
+    /// value from `inline` (`--name=value`) or the next word.
+    private static func take(_ optionIndex: Int, inline: String?, _ words: ArraySlice<String>, _ index: inout Int,
                              into parsed: inout ParsedArguments) throws(UsageError) {
+        let option = parsed.command.options[optionIndex]
         if option.kind == .flag {
             if let inline {
                 throw UsageError("The option '--\(option.long)' does not take any value, but '\(inline)' was specified.")
             }
-            parsed.values[option.long, default: []].append("")
+            parsed.values[optionIndex].append("")
             return
         }
         let value: String
@@ -143,9 +146,9 @@ public enum Parser {
                              about: describe(option))
         }
         if option.kind == .strings {
-            parsed.values[option.long, default: []].append(value)
+            parsed.values[optionIndex].append(value)
         } else {
-            parsed.values[option.long] = [value]
+            parsed.values[optionIndex] = [value]
         }
     }
 
