@@ -17,6 +17,7 @@ final class ParserTests: XCTestCase {
             .flag("quiet", short: "q", help: "Quiet."),
             .flag("verbose", short: "v", help: "Verbose."),
             .string("format", default: "toml", choices: ["toml", "json"], help: "Format."),
+            Option(long: "output", short: "o", valueName: "FILE", help: "Output.", kind: .string),
         ],
         run: { _ in }
     )
@@ -103,6 +104,15 @@ final class ParserTests: XCTestCase {
         let grouped = parsed(["start", "-qv"])
         XCTAssertEqual(grouped?.flag("quiet"), true)
         XCTAssertEqual(grouped?.flag("verbose"), true)
+    }
+
+    func testShortOptionWithAValueTakesTheNextWordAndOnlyLastInAGroup() {
+        XCTAssertEqual(parsed(["start", "-o", "out.txt"])?.optionalString("output"), "out.txt")
+        let grouped = parsed(["start", "-qo", "out.txt"])
+        XCTAssertEqual(grouped?.optionalString("output"), "out.txt")
+        XCTAssertEqual(grouped?.flag("quiet"), true)
+        XCTAssertEqual(failure(["start", "-oq", "out.txt"])?.message, "Missing value for '-o <FILE>'")
+        XCTAssertEqual(failure(["start", "-o"])?.message, "Missing value for '--output <FILE>'")
     }
 
     func testFlagTakesNoValue() {

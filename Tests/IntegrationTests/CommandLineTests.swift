@@ -15,7 +15,7 @@ final class CommandLineTests: XCTestCase {
         try shell([roostBinary()] + arguments, environment: environment)
     }
 
-    // MARK: start and dev, parsed as the root of their own command tree
+    // MARK: help, version and usage errors of every command
 
     func testCommandsParsedDirectlyKeepTheirHelpAndErrors() throws {
         for command in ["start", "dev", "render", "health", "template"] {
