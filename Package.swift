@@ -13,7 +13,6 @@ let package = Package(
     // Exact versions: the ones this machine kind carries, so the tests, CI and
     // the image build the same code (Package.resolved stays out of git).
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
         .package(url: "https://github.com/apple/swift-certificates.git", exact: "1.21.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", exact: "4.5.2"),
         .package(url: "https://github.com/apple/swift-asn1.git", exact: "1.7.4"),
@@ -40,11 +39,12 @@ let package = Package(
         ]),
         // Spawn, signals, the one reaper, hooks, restart policy, health loop.
         .target(name: "Supervision", dependencies: ["CSupport"]),
+        // Command-line parsing from declared commands (no reflection), help and usage errors: standard library only.
+        .target(name: "Arguments"),
         // One service's lifecycle, shared by `start` and `dev`.
         .target(name: "Runtime", dependencies: ["Habitat", "Supervision", "Certificates", "SafeFiles"]),
         .executableTarget(name: "roost", dependencies: [
-            "Runtime", "Habitat", "Handlebars", "TOML", "Certificates", "Supervision", "SafeFiles",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Runtime", "Habitat", "Handlebars", "TOML", "Certificates", "Supervision", "SafeFiles", "Arguments",
         ]),
 
         // Prints toml-test's tagged JSON for ../shared/toml-test/run.py.
@@ -57,6 +57,7 @@ let package = Package(
         // The engine alone; Habitat's dialect and helpers are tested in HabitatTests.
         .testTarget(name: "HandlebarsTests", dependencies: ["Handlebars", "SeededRandom"]),
         .testTarget(name: "TOMLTests", dependencies: ["TOML"]),
+        .testTarget(name: "ArgumentsTests", dependencies: ["Arguments"]),
         // Fixtures/: data read through #filePath (handlebars-rust's recorded answers).
         .testTarget(name: "HabitatTests", dependencies: ["Habitat", "Handlebars", "TOML", "SeededRandom"], exclude: ["Fixtures"]),
         .testTarget(name: "SafeFilesTests", dependencies: ["SafeFiles"]),

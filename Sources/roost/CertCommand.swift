@@ -1,4 +1,4 @@
-import ArgumentParser
+import Arguments
 import Certificates
 import Habitat
 import Supervision
@@ -8,17 +8,16 @@ import Glibc
 #endif
 
 /// `roost cert …`: TLS material for hooks.
-struct CertCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "cert",
+enum CertCommand {
+    static let command = Command(
+        name: "cert",
         abstract: "Create TLS keys and certificates for the service.",
-        subcommands: [Ensure.self]
+        subcommands: [Ensure.command]
     )
 
-    struct Ensure: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            // Named explicitly: a derived name costs a reflection call at every start.
-            commandName: "ensure",
+    enum Ensure {
+        static let command = Command(
+            name: "ensure",
             abstract: "Create a key and self-signed certificate once; reuse them while they are good.",
             discussion: """
             Creates the pair only when it is absent, mismatched (the key does not belong to \
@@ -28,37 +27,24 @@ struct CertCommand: ParsableCommand {
             certificate's directory, so containers sharing a volume end with one pair. \
             Exit status: 0 ok; 64 bad arguments; 65 an existing file is not a key or \
             certificate (nothing is overwritten); 73 a file cannot be written.
-            """
+            """,
+            options: [
+                .string("cert", valueName: "PATH", required: true, help: "Certificate file (PEM)."),
+                .string("key", valueName: "PATH", required: true, help: "Private key file (PEM)."),
+                .string("subject", valueName: "SUBJECT", help: "Subject, OpenSSL style: /C=US/ST=…/L=…/O=…/OU=…/CN=…"),
+                .strings("san", valueName: "SAN", help: "Subject alternative name: DNS:name or IP:address (repeatable). Default: this host's name and address, and localhost."),
+                .int("days", default: 3650, help: "Validity in days."),
+                .string("key-type", default: "rsa", help: "rsa or ec (ECDSA P-256)."),
+                .int("rsa-bits", default: 2048, help: "RSA key size."),
+                .int("renew-before", valueName: "DAYS", help: "Replace a certificate that expires within this many days (default 30, or half of --days when shorter)."),
+                .string("owner", valueName: "USER:GROUP", help: "Owner of both files when run as root."),
+            ],
+            run: run
         )
 
-        @Option(help: ArgumentHelp("Certificate file (PEM).", valueName: "PATH"))
-        var cert: String
-
-        @Option(help: ArgumentHelp("Private key file (PEM).", valueName: "PATH"))
-        var key: String
-
-        @Option(help: ArgumentHelp("Subject, OpenSSL style: /C=US/ST=…/L=…/O=…/OU=…/CN=…", valueName: "SUBJECT"))
-        var subject: String?
-
-        @Option(help: ArgumentHelp("Subject alternative name: DNS:name or IP:address (repeatable). Default: this host's name and address, and localhost.", valueName: "SAN"))
-        var san: [String] = []
-
-        @Option(parsing: .unconditional, help: "Validity in days.")
-        var days: Int = 3650
-
-        @Option(name: .customLong("key-type"), help: "rsa or ec (ECDSA P-256).")
-        var keyType: String = "rsa"
-
-        @Option(name: .customLong("rsa-bits"), parsing: .unconditional, help: "RSA key size.")
-        var rsaBits: Int = 2048
-
-        @Option(name: .customLong("renew-before"), parsing: .unconditional, help: ArgumentHelp("Replace a certificate that expires within this many days (default 30, or half of --days when shorter).", valueName: "DAYS"))
-        var renewBefore: Int?
-
-        @Option(help: ArgumentHelp("Owner of both files when run as root.", valueName: "USER:GROUP"))
-        var owner: String?
-
-        func run() throws {
+        static func run(_ arguments: ParsedArguments) throws {
+            let cert = arguments.string("cert"), key = arguments.string("key")
+            let days = arguments.int("days"), keyType = arguments.string("key-type"), rsaBits = arguments.int("rsa-bits")
             func bad(_ message: String) -> Never {
                 writeStderr("roost: cert ensure: \(message)\n")
                 Glibc.exit(64)
@@ -76,17 +62,17 @@ struct CertCommand: ParsableCommand {
             }
             guard !cert.isEmpty, !key.isEmpty else { bad("--cert and --key must not be empty") }
             guard !samePath(cert, key) else { bad("--cert and --key name the same file (\(cert)): the key would be overwritten") }
-            let renewBefore = self.renewBefore ?? min(30, days / 2)
+            let renewBefore = arguments.optionalInt("renew-before") ?? min(30, days / 2)
             guard renewBefore >= 0, renewBefore < days else { bad("--renew-before must be at least 0 and less than --days") }
             let (sys, _) = SystemInfo.discover(ip: nil, hostname: nil, service: "cert", version: "")
             let parsedSubject: Subject
             do {
-                parsedSubject = try subject.map { try Subject(parsing: $0) } ?? Subject(commonName: sys.hostname)
+                parsedSubject = try arguments.optionalString("subject").map { try Subject(parsing: $0) } ?? Subject(commonName: sys.hostname)
             } catch {
                 bad("\(error)")
             }
             var names: [CertificateRequest.AlternativeName] = []
-            for item in san {
+            for item in arguments.strings("san") {
                 guard let n = CertificateRequest.AlternativeName(parsing: item) else {
                     bad("--san '\(item)' is not DNS:name or IP:address")
                 }
@@ -101,7 +87,7 @@ struct CertCommand: ParsableCommand {
             // name and hostname), and the host may be called localhost.
             names = names.reduce(into: []) { kept, n in if !kept.contains(n) { kept.append(n) } }
             var ownerIDs: (uid: uid_t, gid: gid_t)?
-            if let owner {
+            if let owner = arguments.optionalString("owner") {
                 let parts = owner.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
                 guard let user = parts.first, !user.isEmpty, parts.count == 1 || !parts[1].isEmpty else {
                     bad("--owner '\(owner)' must be USER or USER:GROUP")
@@ -132,7 +118,7 @@ struct CertCommand: ParsableCommand {
         }
 
         /// The same path, or two names of one existing file (a link, `./x`).
-        func samePath(_ a: String, _ b: String) -> Bool {
+        static func samePath(_ a: String, _ b: String) -> Bool {
             if a == b { return true }
             var sa = stat(), sb = stat()
             if stat(a, &sa) == 0, stat(b, &sb) == 0 { return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino }
@@ -147,7 +133,7 @@ struct CertCommand: ParsableCommand {
             return normal(a) == normal(b)
         }
 
-        func describe(_ s: CertificateSummary) -> String {
+        static func describe(_ s: CertificateSummary) -> String {
             var t = time_t(Int(s.notValidAfter.timeIntervalSince1970))
             var parts = tm()
             gmtime_r(&t, &parts)

@@ -1,40 +1,44 @@
-import ArgumentParser
+import Arguments
 import Habitat
 import Handlebars
 import Runtime
 
 /// `roost config show`: the merged cfg, and where each key came from.
-struct ConfigCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "config",
+enum ConfigCommand {
+    static let command = Command(
+        name: "config",
         abstract: "Inspect the service's layered configuration.",
-        subcommands: [Show.self]
+        subcommands: [Show.command]
     )
 
-    struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            // Named explicitly: a derived name costs a reflection call at every start.
-            commandName: "show",
+    struct Show {
+        static let command = Command(
+            name: "show",
             abstract: "Print the merged cfg (default.toml < HAB_<PKG> < user.toml), secrets redacted.",
             discussion: """
             Keys whose names contain password, secret, token or key, and values read from \
             HAB_<PKG>__…_FILE files, are shown as <redacted> unless --show-secrets is given. \
             --explain names the layer (file or variable) that set every key.
-            """
-        )
+            """,
+            arguments: ServiceOptions.arguments,
+            options: ServiceOptions.options + [
+                .flag("explain", help: "Name the file or variable that set each key."),
+                .string("format", default: "toml", choices: ["toml", "json"], help: "Output format: toml or json."),
+                .flag("show-secrets", help: "Print secret values instead of <redacted>."),
+            ]
+        ) { try Show($0).run() }
 
-        @OptionGroup var service: ServiceOptions
+        let service: ServiceOptions
+        let explain: Bool
+        let format: String
+        let showSecrets: Bool
 
-        @Flag(help: "Name the file or variable that set each key.")
-        var explain = false
-
-        @Option(help: "Output format: toml or json.")
-        var format: OutputFormat = .toml
-
-        @Flag(name: .customLong("show-secrets"), help: "Print secret values instead of <redacted>.")
-        var showSecrets = false
-
-        enum OutputFormat: String, ExpressibleByArgument { case toml, json }
+        init(_ arguments: ParsedArguments) {
+            service = ServiceOptions(arguments)
+            explain = arguments.flag("explain")
+            format = arguments.string("format")
+            showSecrets = arguments.flag("show-secrets")
+        }
 
         func run() throws {
             let loaded: LoadedService
@@ -50,10 +54,9 @@ struct ConfigCommand: ParsableCommand {
                 writeStdout(ConfigExplanation.render(cfg, provenance: loaded.config.provenance))
                 return
             }
-            switch format {
-            case .json:
+            if format == "json" {
                 writeStdout(JSONCodec.pretty(cfg) + "\n")
-            case .toml:
+            } else {
                 // TOML prints inf and nan (JSON and templates see null).
                 var exact = Value.object(loaded.config.mergedForDisplay)
                 if !showSecrets { exact = Secrets.redact(exact, alsoAt: Secrets.pathsFromSecretFiles(loaded.config.provenance)) }

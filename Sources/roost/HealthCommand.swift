@@ -1,33 +1,39 @@
-import ArgumentParser
+import Arguments
 import Habitat
 import Runtime
 
 /// `roost health`: the last health check's status as an exit code, for
 /// `HEALTHCHECK CMD roost health` and orchestrator probes.
-struct HealthCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "health",
-        _superCommandName: "roost",   // named "roost health" in help when parsed as the root (see Roost.main)
+struct HealthCommand {
+    static let command = Command(
+        name: "health",
         abstract: "Exit with the status of the last health check: 0 ok, 1 warning, 2 critical, 3 unknown.",
         discussion: """
         Reads the record `roost start` keeps in <svc-root>/<pkg>/.roost/health (a folder only roost's user, root in a container, writes; beside hooks/, never in the service's var/ or data/). \
         Without a package name it uses the only service under --svc-root. \
         Unknown (3) means no check has finished yet.
         """,
-        version: roostVersion
-    )
+        arguments: [
+            Positional("NAME", help: "Service (package) name; optional when only one service exists.", required: false),
+        ],
+        options: [
+            .string("svc-root", valueName: "DIR", default: "/hab/svc", help: "Where service directories are."),
+            .flag("liveness", help: "Liveness probe: fail (exit 2) only when critical, so a warning or a first check still pending does not restart the container."),
+            .flag("quiet", short: "q", help: "Print nothing."),
+        ]
+    ) { try HealthCommand($0).run() }
 
-    @Argument(help: ArgumentHelp("Service (package) name; optional when only one service exists.", valueName: "NAME"))
-    var name: String?
+    let name: String?
+    let svcRoot: String
+    let liveness: Bool
+    let quiet: Bool
 
-    @Option(name: .customLong("svc-root"), help: ArgumentHelp("Where service directories are.", valueName: "DIR"))
-    var svcRoot: String = "/hab/svc"
-
-    @Flag(help: "Liveness probe: fail (exit 2) only when critical, so a warning or a first check still pending does not restart the container.")
-    var liveness = false
-
-    @Flag(name: .shortAndLong, help: "Print nothing.")
-    var quiet = false
+    init(_ arguments: ParsedArguments) {
+        name = arguments.argument("NAME")
+        svcRoot = arguments.string("svc-root")
+        liveness = arguments.flag("liveness")
+        quiet = arguments.flag("quiet")
+    }
 
     func run() throws {
         let service: String

@@ -1,4 +1,4 @@
-import ArgumentParser
+import Arguments
 import Habitat
 import Handlebars
 import Runtime
@@ -9,39 +9,49 @@ import Glibc
 
 /// Options shared by every command that loads a package (`start`, `dev`,
 /// `render`, `config show`).
-struct ServiceOptions: ParsableArguments {
-    @Argument(help: ArgumentHelp("Package: a plan folder (plan.sh or habitat/plan.sh), an installed package directory, or an ident origin/name[/version[/release]] under --pkgs-root.", valueName: "PKG"))
-    var package: String = "."
+struct ServiceOptions {
+    static let arguments = [
+        Positional("PKG", help: "Package: a plan folder (plan.sh or habitat/plan.sh), an installed package directory, or an ident origin/name[/version[/release]] under --pkgs-root.", default: "."),
+    ]
 
-    @Option(name: .customLong("pkg-ident"), help: ArgumentHelp("An installed package by ident (origin/name[/version[/release]]): the newest matching release under --pkgs-root. Same as giving the ident as PKG.", valueName: "IDENT"))
-    var pkgIdent: String?
+    static let options: [Option] = [
+        .string("pkg-ident", valueName: "IDENT", help: "An installed package by ident (origin/name[/version[/release]]): the newest matching release under --pkgs-root. Same as giving the ident as PKG."),
+        .string("svc-root", valueName: "DIR", help: "Where service directories are made (default: /hab/svc; ./.roost/svc for dev)."),
+        .string("pkgs-root", valueName: "DIR", default: "/hab/pkgs", help: "Where installed packages are."),
+        .string("user-root", valueName: "DIR", help: "Where user.toml files are: DIR/<pkg>/config/user.toml (default: /hab/user; ./.roost/user for dev)."),
+        .string("group", default: "default", help: "The service group's group name (svc.group)."),
+        .string("sys-ip", valueName: "IP", help: "This host's address as templates see it (sys.ip); found from the routing table when not given."),
+        .string("hostname", valueName: "NAME", help: "Hostname as templates see it (sys.hostname)."),
+        .strings("pkg-path", valueName: "IDENT=PATH", help: "Where a dependency that is not installed lives, for pkgPathFor (repeatable)."),
+        .strings("bind", valueName: "NAME=HOST[:PORT][,HOST[:PORT]]", help: "Members of a bind (repeatable). Also ROOST_BIND_<NAME>=HOST[:PORT],..."),
+        .string("binds-file", valueName: "FILE", help: "TOML file describing binds, with per-member exported values (also ROOST_BINDS_FILE)."),
+    ]
 
-    @Option(name: .customLong("svc-root"), help: ArgumentHelp("Where service directories are made (default: /hab/svc; ./.roost/svc for dev).", valueName: "DIR"))
-    var svcRoot: String?
+    let package: String
+    let pkgIdent: String?
+    let svcRoot: String?
+    let pkgsRoot: String
+    let userRoot: String?
+    let group: String
+    let sysIP: String?
+    let hostname: String?
+    let pkgPaths: [String]
+    let binds: [String]
+    let bindsFile: String?
 
-    @Option(name: .customLong("pkgs-root"), help: ArgumentHelp("Where installed packages are.", valueName: "DIR"))
-    var pkgsRoot: String = "/hab/pkgs"
-
-    @Option(name: .customLong("user-root"), help: ArgumentHelp("Where user.toml files are: DIR/<pkg>/config/user.toml (default: /hab/user; ./.roost/user for dev).", valueName: "DIR"))
-    var userRoot: String?
-
-    @Option(help: "The service group's group name (svc.group).")
-    var group: String = "default"
-
-    @Option(name: .customLong("sys-ip"), help: ArgumentHelp("This host's address as templates see it (sys.ip); found from the routing table when not given.", valueName: "IP"))
-    var sysIP: String?
-
-    @Option(help: ArgumentHelp("Hostname as templates see it (sys.hostname).", valueName: "NAME"))
-    var hostname: String?
-
-    @Option(name: .customLong("pkg-path"), help: ArgumentHelp("Where a dependency that is not installed lives, for pkgPathFor (repeatable).", valueName: "IDENT=PATH"))
-    var pkgPaths: [String] = []
-
-    @Option(name: .customLong("bind"), help: ArgumentHelp("Members of a bind (repeatable). Also ROOST_BIND_<NAME>=HOST[:PORT],...", valueName: "NAME=HOST[:PORT][,HOST[:PORT]]"))
-    var binds: [String] = []
-
-    @Option(name: .customLong("binds-file"), help: ArgumentHelp("TOML file describing binds, with per-member exported values (also ROOST_BINDS_FILE).", valueName: "FILE"))
-    var bindsFile: String?
+    init(_ arguments: ParsedArguments) {
+        package = arguments.argument("PKG") ?? "."
+        pkgIdent = arguments.optionalString("pkg-ident")
+        svcRoot = arguments.optionalString("svc-root")
+        pkgsRoot = arguments.string("pkgs-root")
+        userRoot = arguments.optionalString("user-root")
+        group = arguments.string("group")
+        sysIP = arguments.optionalString("sys-ip")
+        hostname = arguments.optionalString("hostname")
+        pkgPaths = arguments.strings("pkg-path")
+        binds = arguments.strings("bind")
+        bindsFile = arguments.optionalString("binds-file")
+    }
 
     /// Settings for `Runtime`, with `defaultSvcRoot`/`defaultUserRoot` used
     /// when the options are not given (`/hab/...` for start, `./.roost/...` for dev).
@@ -103,64 +113,49 @@ struct ServiceOptions: ParsableArguments {
         return s
     }
 
-    /// The binds file from the option or `ROOST_BINDS_FILE`.
-    var effectiveBindsFile: String? { bindsFile ?? processEnvironment()["ROOST_BINDS_FILE"] }
+    /// The binds file from the option or `ROOST_BINDS_FILE` in `environment`
+    /// (the one read by `settings`: the environment is read once).
+    func effectiveBindsFile(_ environment: [String: String]) -> String? { bindsFile ?? environment["ROOST_BINDS_FILE"] }
 }
 
-/// The process environment as a dictionary (without Foundation).
+/// The process environment as a dictionary (without Foundation). Split at
+/// the first '=' byte: scanning `Character`s for it cost a third of a
+/// million instructions at every start.
 func processEnvironment() -> [String: String] {
     var env: [String: String] = [:]
-    var p = environ
-    while let entry = p.pointee {
-        let text = String(cString: entry)
-        if let eq = text.firstIndex(of: "=") {
-            env[String(text[..<eq])] = String(text[text.index(after: eq)...])
-        }
-        p += 1
+    forEachEnvironmentEntry { bytes in
+        guard let eq = bytes.firstIndex(of: UInt8(ascii: "=")) else { return }
+        env[String(decoding: bytes[..<eq], as: UTF8.self)] = String(decoding: bytes[(eq + 1)...], as: UTF8.self)
     }
     return env
+}
+
+/// Calls `body` with the bytes of each `NAME=value` entry of `environ`.
+private func forEachEnvironmentEntry(_ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+    var p = environ
+    while let entry = p.pointee {
+        p += 1
+        body(UnsafeBufferPointer(start: UnsafeRawPointer(entry).assumingMemoryBound(to: UInt8.self), count: strlen(entry)))
+    }
 }
 
 /// The first `HAB_*` variable whose value is not UTF-8, as a configuration
 /// error naming it and the bad byte (`processEnvironment` would quietly
 /// replace such bytes with U+FFFD).
 func nonUTF8HabitatVariable() -> HabitatError? {
-    var p = environ
-    while let entry = p.pointee {
-        p += 1
-        let bytes = Array(UnsafeBufferPointer(start: UnsafeRawPointer(entry).assumingMemoryBound(to: UInt8.self),
-                                              count: strlen(entry)))
-        guard bytes.starts(with: Array("HAB_".utf8)), let eq = bytes.firstIndex(of: UInt8(ascii: "=")) else { continue }
+    var found: HabitatError?
+    forEachEnvironmentEntry { bytes in
+        guard found == nil, bytes.starts(with: "HAB_".utf8), let eq = bytes.firstIndex(of: UInt8(ascii: "=")) else { return }
         let value = Array(bytes[(eq + 1)...])
         if String(validating: value, as: UTF8.self) == nil {
-            return HabitatError.notUTF8(value, source: String(decoding: bytes[..<eq], as: UTF8.self))
+            found = HabitatError.notUTF8(value, source: String(decoding: bytes[..<eq], as: UTF8.self))
         }
     }
-    return nil
+    return found
 }
 
 /// Prints a one-line (or excerpted) error to stderr and exits with its code.
 func fail(_ error: HabitatError) -> Never {
     writeStderr("roost: " + error.description + "\n")
     exit(error.exitCode)
-}
-
-func writeStderr(_ text: String) {
-    var bytes = Array(text.utf8)
-    var offset = 0
-    while offset < bytes.count {
-        let n = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress! + offset, $0.count - offset) }
-        if n <= 0 { if errno == EINTR { continue }; return }
-        offset += n
-    }
-}
-
-func writeStdout(_ text: String) {
-    var bytes = Array(text.utf8)
-    var offset = 0
-    while offset < bytes.count {
-        let n = bytes.withUnsafeMutableBytes { write(1, $0.baseAddress! + offset, $0.count - offset) }
-        if n <= 0 { if errno == EINTR { continue }; return }
-        offset += n
-    }
 }

@@ -1,4 +1,4 @@
-import ArgumentParser
+import Arguments
 import Habitat
 import Handlebars
 
@@ -7,24 +7,28 @@ import Glibc
 #endif
 
 /// `roost template FILE DATA.json`: render one template with given data.
-struct TemplateCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "template",
-        _superCommandName: "roost",   // named "roost template" in help when parsed as the root (see Roost.main)
+struct TemplateCommand {
+    static let command = Command(
+        name: "template",
         abstract: "Render one Handlebars template with the JSON data in a file.",
         discussion: """
         Uses Habitat's dialect and helpers. Exit status: 0 ok; 65 the template does \
         not parse or does not render, or the data is not valid JSON; 66 a file \
         cannot be read.
         """,
-        version: roostVersion
-    )
+        arguments: [
+            Positional("FILE", help: "The template file."),
+            Positional("DATA.json", help: "A JSON file whose value is the render context."),
+        ]
+    ) { try TemplateCommand($0).run() }
 
-    @Argument(help: ArgumentHelp("The template file.", valueName: "FILE"))
-    var file: String
+    let file: String
+    let data: String
 
-    @Argument(help: ArgumentHelp("A JSON file whose value is the render context.", valueName: "DATA.json"))
-    var data: String
+    init(_ arguments: ParsedArguments) {
+        file = arguments.argument("FILE")!
+        data = arguments.argument("DATA.json")!
+    }
 
     func run() throws {
         let source: String

@@ -15,7 +15,7 @@ final class CommandLineTests: XCTestCase {
         try shell([roostBinary()] + arguments, environment: environment)
     }
 
-    // MARK: start and dev, parsed as the root of their own command tree
+    // MARK: help, version and usage errors of every command
 
     func testCommandsParsedDirectlyKeepTheirHelpAndErrors() throws {
         for command in ["start", "dev", "render", "health", "template"] {
@@ -39,6 +39,41 @@ final class CommandLineTests: XCTestCase {
             XCTAssertTrue(invalid.stderr.contains("--restart must be on-failure, always or never"), invalid.stderr)
         }
         XCTAssertTrue(try roost(["--help"]).stdout.contains("start"), "still listed under roost")
+    }
+
+    func testHelpOfNestedAndHiddenCommandsAndUsageErrors() throws {
+        // `roost help <command> <sub>` is `--help` of that command; hidden helper commands are not listed.
+        for path in [["config", "show"], ["cert", "ensure"], ["config"], ["cert"]] {
+            let help = try roost(path + ["--help"])
+            XCTAssertEqual(help.status, 0, help.stderr)
+            XCTAssertEqual(try roost(["help"] + path).stdout, help.stdout)
+            XCTAssertTrue(help.stdout.contains("USAGE: roost \(path.joined(separator: " "))"), help.stdout)
+        }
+        let root = try roost([])
+        XCTAssertEqual(root.status, 0)
+        XCTAssertEqual(root.stdout, try roost(["--help"]).stdout, "roost alone shows its help")
+        XCTAssertFalse(root.stdout.contains("__probe-binds") || root.stdout.contains("__http-gateway"), root.stdout)
+        XCTAssertTrue(try roost(["cert", "ensure", "--help"]).stdout.contains("--days <days>           Validity in days. (default: 3650)"))
+
+        // Usage errors: stderr, 64, nothing on stdout; the option's help is repeated.
+        let cases: [([String], String)] = [
+            (["nosuch"], "Error: Unknown command 'nosuch'"),
+            (["start", "--bind-timeout", "soon"], "Error: The value 'soon' is invalid for '--bind-timeout <SECONDS>': expected a whole number\nHelp:  --bind-timeout <SECONDS>"),
+            (["start", "--group"], "Error: Missing value for '--group <group>'"),
+            (["config", "show", "--format", "xml"], "Error: The value 'xml' is invalid for '--format <format>': expected toml or json"),
+            (["config", "show", "--explain=yes"], "Error: The option '--explain' does not take any value, but 'yes' was specified."),
+            (["cert", "ensure", "--key", "k.pem"], "Error: Missing expected argument '--cert <PATH>'"),
+            (["template", "t.hbs"], "Error: Missing expected argument '<DATA.json>'"),
+            (["health", "a", "b"], "Error: Unexpected argument 'b'"),
+            (["start", "--max-restarts", "-1"], "Error: --max-restarts must be 0 or more"),
+        ]
+        for (arguments, expected) in cases {
+            let r = try roost(arguments)
+            XCTAssertEqual(r.status, 64, "\(arguments): \(r.stderr)")
+            XCTAssertEqual(r.stdout, "")
+            XCTAssertTrue(r.stderr.hasPrefix(expected), "\(arguments): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("\nUsage: roost "), r.stderr)
+        }
     }
 
     // MARK: roost template
@@ -215,6 +250,28 @@ final class CommandLineTests: XCTestCase {
         let d = try roost(["config", "show", pkg.dir.path])
         XCTAssertEqual(d.status, 78, d.stderr)
         XCTAssertTrue(d.stderr.contains("default.toml:1:"), d.stderr)
+    }
+
+    /// The environment is split at the first '=' byte: a value that starts
+    /// with a combining mark (one `Character` with the '=') was dropped.
+    func testAnEnvironmentValueStartingWithACombiningMarkIsRead() throws {
+        let pkg = try package()
+        let r = try roost(["config", "show", pkg.dir.path], environment: ["HAB_DEMO": "\u{301}port = 2"])
+        XCTAssertEqual(r.status, 78, "HAB_DEMO was not read: \(r.stdout)")
+        XCTAssertTrue(r.stderr.hasPrefix("roost: HAB_DEMO:1:1:"), r.stderr)
+    }
+
+    func testBindsFileFromTheEnvironmentUnlessTheOptionIsGiven() throws {
+        let pkg = try package()
+        let binds = dir.appendingPathComponent("binds.toml")
+        try write("[nosuch]\nhosts = [\"127.0.0.1:1\"]\n", to: binds)
+        let fromEnvironment = try roost(["render", pkg.dir.path, "--check"], environment: ["ROOST_BINDS_FILE": binds.path])
+        XCTAssertEqual(fromEnvironment.status, 78, fromEnvironment.stderr)
+        XCTAssertTrue(fromEnvironment.stderr.contains("binds.toml: bind 'nosuch' is not declared by demo"), fromEnvironment.stderr)
+        let option = try roost(["render", pkg.dir.path, "--check", "--binds-file", dir.appendingPathComponent("none.toml").path],
+                               environment: ["ROOST_BINDS_FILE": binds.path])
+        XCTAssertEqual(option.status, 66, option.stderr)
+        XCTAssertTrue(option.stderr.contains("none.toml: cannot read the binds file"), option.stderr)
     }
 
     // MARK: The bundled example (the repository root is its plan)
