@@ -15,7 +15,7 @@ extension ServiceRunner {
     func probeBinds(timeout: Duration = .seconds(15)) {
         guard !bindProbeRunning else { return }
         bindProbeRunning = true
-        var env = ProcessSpec.currentEnvironment()
+        var env = options.settings.environment
         env[ProbeProtocol.requestVariable] = ProbeProtocol.encode(binds)
         let spec = ProcessSpec(executable: "/proc/self/exe", arguments: ["__probe-binds"], environment: env,
                                output: .pipe(OutputOptions(forwardStdout: nil, forwardStderr: STDERR_FILENO, keepLastLines: 10_000)))

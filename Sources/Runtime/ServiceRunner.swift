@@ -168,7 +168,7 @@ public final class ServiceRunner {
         let spec = ProcessSpec(executable: "/proc/self/exe",
                                arguments: ["__http-gateway", address.description, service.package.name,
                                            options.settings.group, options.settings.svcRoot],
-                               environment: ProcessSpec.currentEnvironment(), output: .inherit, standardInput: listener)
+                               environment: options.settings.environment, output: .inherit, standardInput: listener)
         do {
             gateway = try loop.spawn(spec) { [unowned self] result in self.gatewayExited(result.status, ranFor: result.runtime) }
             if first { log.info("health endpoint: http://\(address)/services/\(service.package.name)/\(options.settings.group)/health") }
@@ -229,7 +229,7 @@ public final class ServiceRunner {
     }
 
     var serviceEnvironment: [String: String] {
-        var env = ProcessSpec.currentEnvironment()
+        var env = options.settings.environment
         for (k, v) in service.context.packageEnvironment {
             if case .string(let s) = v { env[k] = s }
         }

@@ -15,7 +15,9 @@ public struct ServiceSettings: Sendable {
     public var group = "default"
     public var sysIP: String?
     public var hostname: String?
-    /// The process environment the layers and per-key overrides are read from.
+    /// The process environment, read once at start: the layers and per-key
+    /// overrides are read from it, and the service, hooks and roost's helper
+    /// processes inherit it.
     public var environment: [String: String] = [:]
     /// `--pkg-path ident=PATH`: where a dependency's files are when it is not
     /// installed under `pkgsRoot` (used by `pkgPathFor`).

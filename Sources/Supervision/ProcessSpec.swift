@@ -69,11 +69,13 @@ public struct ProcessSpec: Equatable, Sendable {
         var result: [String: String] = [:]
         var cursor = environ
         while let entry = cursor.pointee {
-            let text = String(cString: entry)
-            if let equals = text.firstIndex(of: "=") {
-                result[String(text[..<equals])] = String(text[text.index(after: equals)...])
-            }
             cursor += 1
+            // Split at the first '=' byte: a search by `Character` costs
+            // grapheme breaking of every entry (and a value that starts
+            // with a combining mark would join the '=' into one Character).
+            let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(entry).assumingMemoryBound(to: UInt8.self), count: strlen(entry))
+            guard let equals = bytes.firstIndex(of: UInt8(ascii: "=")) else { continue }
+            result[String(decoding: bytes[..<equals], as: UTF8.self)] = String(decoding: bytes[(equals + 1)...], as: UTF8.self)
         }
         return result
     }

@@ -2,6 +2,7 @@ import Arguments
 import Habitat
 import Handlebars
 import Runtime
+import Supervision
 
 #if canImport(Glibc)
 import Glibc
@@ -89,7 +90,7 @@ struct ServiceOptions {
         }
         s.sysIP = sysIP
         s.hostname = hostname
-        s.environment = processEnvironment()
+        s.environment = ProcessSpec.currentEnvironment()
         if let error = nonUTF8HabitatVariable() { fail(error) }
         for mapping in pkgPaths {
             guard let eq = mapping.firstIndex(of: "="), let ident = PackageIdent(parsing: String(mapping[..<eq])) else {
@@ -118,18 +119,6 @@ struct ServiceOptions {
     func effectiveBindsFile(_ environment: [String: String]) -> String? { bindsFile ?? environment["ROOST_BINDS_FILE"] }
 }
 
-/// The process environment as a dictionary (without Foundation). Split at
-/// the first '=' byte: scanning `Character`s for it cost a third of a
-/// million instructions at every start.
-func processEnvironment() -> [String: String] {
-    var env: [String: String] = [:]
-    forEachEnvironmentEntry { bytes in
-        guard let eq = bytes.firstIndex(of: UInt8(ascii: "=")) else { return }
-        env[String(decoding: bytes[..<eq], as: UTF8.self)] = String(decoding: bytes[(eq + 1)...], as: UTF8.self)
-    }
-    return env
-}
-
 /// Calls `body` with the bytes of each `NAME=value` entry of `environ`.
 private func forEachEnvironmentEntry(_ body: (UnsafeBufferPointer<UInt8>) -> Void) {
     var p = environ
@@ -140,7 +129,7 @@ private func forEachEnvironmentEntry(_ body: (UnsafeBufferPointer<UInt8>) -> Voi
 }
 
 /// The first `HAB_*` variable whose value is not UTF-8, as a configuration
-/// error naming it and the bad byte (`processEnvironment` would quietly
+/// error naming it and the bad byte (`ProcessSpec.currentEnvironment` would quietly
 /// replace such bytes with U+FFFD).
 func nonUTF8HabitatVariable() -> HabitatError? {
     var found: HabitatError?

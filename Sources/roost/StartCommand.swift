@@ -162,7 +162,7 @@ func currentDirectory() -> String {
 /// The bind probe's child process (see `ProbeProtocol`).
 enum ProbeBindsCommand {
     static let command = Command(name: "__probe-binds", isHidden: true) { _ in
-        writeStdout(ProbeProtocol.answer(request: processEnvironment()[ProbeProtocol.requestVariable] ?? ""))
+        writeStdout(ProbeProtocol.answer(request: ProcessSpec.currentEnvironment()[ProbeProtocol.requestVariable] ?? ""))
     }
 }
 

@@ -83,6 +83,19 @@ final class ReaperTests: XCTestCase {
         XCTAssertEqual(Set(forwarded), [Signal(rawValue: SIGPWR), realTime])
     }
 
+    func testSignalSetHoldsEveryLinuxSignalNumberInOrder() {
+        var set: SignalSet = [.term, Signal(rawValue: 64), .hup]
+        set.insert(Signal(rawValue: 34))
+        set.insert(Signal(rawValue: 65))   // no such signal: ignored
+        set.insert(Signal(rawValue: 0))
+        XCTAssertEqual(set.map(\.rawValue), [SIGHUP, SIGTERM, 34, 64])
+        XCTAssertTrue(set.contains(Signal(rawValue: 64)))
+        XCTAssertFalse(set.contains(Signal(rawValue: 65)))
+        XCTAssertFalse(set.contains(Signal(rawValue: -1)))
+        XCTAssertEqual(set.subtracting([.hup, .int]).map(\.rawValue), [SIGTERM, 34, 64])
+        XCTAssertEqual(Array(SignalSet.supervisor).count, 64 - SignalSet.neverBlocked.map { $0 }.count)
+    }
+
     func testSignalSetFollowsTinisRule() {
         let realTime = Signal(rawValue: __libc_current_sigrtmin() + 3)
         for signal in [Signal.alrm, .quit, .usr1, .winch, Signal(rawValue: SIGPWR), realTime] {

@@ -7,11 +7,16 @@ import TOML
 public enum EnvironmentLayer {
     /// `HAB_` + the package name, ASCII-uppercased, `-` replaced by `_`.
     public static func variableName(forPackage name: String) -> String {
-        "HAB_" + String(String.UnicodeScalarView(name.unicodeScalars.map { scalar -> Unicode.Scalar in
-            if scalar == "-" { return "_" }
-            if scalar.isASCII, scalar.properties.isLowercase { return Unicode.Scalar(scalar.value - 32)! }
-            return scalar
-        }))
+        // Byte by byte: only ASCII changes, and other UTF-8 bytes are >= 0x80.
+        var bytes = Array("HAB_".utf8)
+        for byte in name.utf8 {
+            switch byte {
+            case UInt8(ascii: "-"): bytes.append(UInt8(ascii: "_"))
+            case UInt8(ascii: "a")...UInt8(ascii: "z"): bytes.append(byte - 32)
+            default: bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// One decoded piece of the environment layer and where it came from.

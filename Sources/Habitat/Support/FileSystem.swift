@@ -78,16 +78,19 @@ public enum FileSystem {
     /// most `maxWalkDepth` deep, so neither a loop nor links that fan out
     /// to the same directories can make the walk grow.
     public static func walkFiles(_ root: String) -> [String] {
-        var visited: Set<DirectoryID> = []
+        var visited: Set<String> = []
         return walkFiles(root, depth: 0, visited: &visited)
     }
 
-    struct DirectoryID: Hashable { var device: UInt64; var inode: UInt64 }
-
-    static func walkFiles(_ root: String, depth: Int, visited: inout Set<DirectoryID>) -> [String] {
+    /// `visited` holds "device:inode" of each directory walked. A string key
+    /// rather than a struct of its own: the first `Set` of a new element type
+    /// makes the Swift runtime scan every conformance record of the binary
+    /// (about 0.3 M instructions at each start), and `String`'s is looked up
+    /// anyway.
+    static func walkFiles(_ root: String, depth: Int, visited: inout Set<String>) -> [String] {
         var st = stat()
         guard depth < maxWalkDepth, stat(root, &st) == 0,
-              visited.insert(DirectoryID(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))).inserted else { return [] }
+              visited.insert(String(st.st_dev) + ":" + String(st.st_ino)).inserted else { return [] }
         var out: [String] = []
         for name in list(root) {
             let full = root + "/" + name
