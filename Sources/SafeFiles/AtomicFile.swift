@@ -139,7 +139,8 @@ public enum AtomicFile {
     }
 
     static func fileName(_ path: String) -> String {
-        path.split(separator: "/").last.map(String.init) ?? path
+        let bytes = path.utf8.split(separator: UInt8(ascii: "/"))
+        return bytes.last.map { String(decoding: $0, as: UTF8.self) } ?? path
     }
 }
 
