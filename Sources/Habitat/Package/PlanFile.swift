@@ -223,7 +223,7 @@ struct ShellScanner {
                 if peek(1) == .newline { i += 2 } else if let n = peek(1) { text.append(n); i += 2 } else { i += 1 }
             case .dollar:
                 flush()
-                if let v = readVariable() { w.parts.append(v) } else { text.append(.dollar) }
+                if let v = readVariable() { w.parts.append(v) } else { text.append(.dollar); i += 1 }
             case .hash where text.isEmpty && w.parts.isEmpty:
                 return w
             default:
@@ -251,7 +251,7 @@ struct ShellScanner {
                 i += 2
             } else if c == .dollar {
                 if !text.isEmpty { w.parts.append(.text(String(decoding: text, as: UTF8.self))); text = [] }
-                if let v = readVariable() { w.parts.append(v) } else { text.append(.dollar) }
+                if let v = readVariable() { w.parts.append(v) } else { text.append(.dollar); i += 1 }
             } else {
                 text.append(c)
                 i += 1
@@ -304,6 +304,7 @@ struct ShellScanner {
         while let c = peek() {
             if Self.isWhitespace(c) { i += 1; continue }
             if c == .closeParen { i += 1; break }
+            if c == .semicolon { i += 1; continue }  // not shell; skipped, so the scan moves on
             if c == .hash { skipLine(); continue }
             if c == .openBracket {
                 i += 1
