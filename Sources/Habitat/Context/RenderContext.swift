@@ -52,7 +52,8 @@ public struct RenderContext: Sendable {
     /// interpreter package's, then roost's.
     public var servicePATH: String {
         var seen = Set<String>()
-        let entries = (package.runtimePath + interpreterPath + inheritedPATH.split(separator: ":").map(String.init))
+        let inherited = inheritedPATH.utf8.split(separator: UInt8(ascii: ":")).map { String(decoding: $0, as: UTF8.self) }
+        let entries = (package.runtimePath + interpreterPath + inherited)
             .filter { !$0.isEmpty && seen.insert($0).inserted }
         return entries.joined(separator: ":")
     }

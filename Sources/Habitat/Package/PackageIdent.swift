@@ -52,7 +52,12 @@ public struct PackageIdent: Sendable, Equatable, Hashable, CustomStringConvertib
     public var isFullyQualified: Bool { version != nil && release != nil }
 
     public var description: String {
-        [origin, name, version, release].compactMap { $0 }.joined(separator: "/")
+        // Concatenated by hand: the generic `joined(separator:)` costs more
+        // at start-up (runtime type lookups) than the whole plan.sh scan.
+        var text = origin + "/" + name
+        if let version { text += "/" + version }
+        if let release { text += "/" + release }
+        return text
     }
 
     /// True when `self` (possibly partial) names `other`: origin and name

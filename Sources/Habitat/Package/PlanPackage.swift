@@ -6,7 +6,7 @@ enum PlanPackageReader {
         guard let text = FileSystem.readString(planFile) else {
             throw HabitatError(.missingInput, source: planFile, "cannot read the plan")
         }
-        let directory = planFile.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        let directory = planFile.utf8.lastIndex(of: UInt8(ascii: "/")).map { String(planFile[..<$0]) } ?? ""
         // Names plan-build defines before the plan runs, so `pkg_svc_run` and
         // friends expand as they would in a build.
         var scanner = ShellScanner(text)

@@ -77,12 +77,14 @@ public struct PackageTemplates: Sendable {
     public func hasHook(_ name: String) -> Bool { files.contains { $0.kind == .hook && $0.path == name } }
 
     /// Renders every template with `context`. Config templates share one
-    /// registry (so `{{> other.conf}}` works); each hook has its own.
+    /// registry (so `{{> other.conf}}` works); hooks share one without
+    /// partials (rendering never changes a registry).
     public func render(_ context: RenderContext, helpers: HabitatHelpers = HabitatHelpers(strictPkgPathFor: true)) throws(HabitatError) -> [RenderedFile] {
         let supervisor = context.supervisorValue
         let install = context.installValue
         var out: [RenderedFile] = []
         var configRenderer = HabitatHelpers.makeRenderer(helpers)
+        var hookRenderer: Handlebars?
         for f in files where f.kind == .config {
             configRenderer.registerPartial(f.path, f.template)
         }
@@ -98,7 +100,8 @@ public struct PackageTemplates: Sendable {
                 if f.kind == .config {
                     text = try configRenderer.render(f.template, data)
                 } else {
-                    text = try HabitatHelpers.makeRenderer(helpers).render(f.template, data)
+                    if hookRenderer == nil { hookRenderer = HabitatHelpers.makeRenderer(helpers) }
+                    text = try hookRenderer!.render(f.template, data)
                 }
                 out.append(RenderedFile(kind: f.kind, path: f.path, content: text))
             } catch {
