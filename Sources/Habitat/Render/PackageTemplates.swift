@@ -81,7 +81,14 @@ public struct PackageTemplates: Sendable {
     /// partials (rendering never changes a registry).
     public func render(_ context: RenderContext, helpers: HabitatHelpers = HabitatHelpers(strictPkgPathFor: true)) throws(HabitatError) -> [RenderedFile] {
         let supervisor = context.supervisorValue
-        let install = context.installValue
+        // Only config_install/ and the install hooks use it: built on demand.
+        var installContext: Value?
+        func install() -> Value {
+            if let installContext { return installContext }
+            let value = context.installValue
+            installContext = value
+            return value
+        }
         var out: [RenderedFile] = []
         var configRenderer = HabitatHelpers.makeRenderer(helpers)
         var hookRenderer: Handlebars?
@@ -92,8 +99,8 @@ public struct PackageTemplates: Sendable {
             let data: Value
             switch f.kind {
             case .config: data = supervisor
-            case .configInstall: data = install
-            case .hook: data = PackageTemplates.installHooks.contains(f.path) ? install : supervisor
+            case .configInstall: data = install()
+            case .hook: data = PackageTemplates.installHooks.contains(f.path) ? install() : supervisor
             }
             do {
                 let text: String
