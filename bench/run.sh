@@ -3,8 +3,9 @@
 # as a supervisor (start, idle memory, SIGTERM to exit), change-to-reconfigure,
 # roost's own start-up work, roost cert ensure vs openssl, and template
 # rendering vs handlebars.js and handlebars-rust. Needs: hyperfine tini
-# dumb-init openssl node handlebars linux-perf (Debian packages), the static
-# binary the image ships and a release build; the handlebars-rust column only
+# dumb-init openssl node handlebars linux-perf (Debian packages; valgrind
+# too for instruction counts, when installed), the static binary the image
+# ships and a release build; the handlebars-rust column only
 # when HBS_RUST_BENCH names an already built harness (not in this repository,
 # see BENCHMARKS.md):
 #   scripts/build-static.sh && swift build -c release && [HBS_RUST_BENCH=/path/to/hbs-rust-bench] bench/run.sh
@@ -51,17 +52,48 @@ echo; echo "## roost's own start-up work (package, config layers, all templates)
 # `--version` is the floor: exec, the Swift runtime and argument parsing.
 own=("$STATIC --version" "$STATIC render . --check" "$STATIC config show .")
 for r in "${DYNAMIC[@]}"; do own+=("$r --version" "$r render . --check"); done
-hyperfine -N --warmup 10 --runs 200 --export-markdown "$work/own.md" "${own[@]}" >/dev/null 2>&1
+hyperfine -N --warmup 20 --runs 300 --export-markdown "$work/own.md" "${own[@]}" >/dev/null 2>&1
 cat "$work/own.md"
+# Instructions do not depend on the machine's load (this VM has no hardware
+# counters, so callgrind counts them); the work is the difference.
+if command -v valgrind >/dev/null; then
+  for c in "--version" "render . --check"; do
+    printf '%-18s ' "$c"; valgrind --tool=callgrind --callgrind-out-file=/dev/null "$STATIC" $c 2>&1 >/dev/null | awk '/Collected/ {print $4 " instructions"}'
+  done
+fi
 
-echo; echo "## idle memory while supervising sleep (kB from /proc/PID/status, and /usr/bin/time -v's peak)"
-rss() { awk '/^VmRSS/ {r=$2} /^RssAnon/ {a=$2} /^RssFile/ {f=$2} END {printf "%6d  (private %d, file %d)", r, a, f}' /proc/$1/status; }
-"$STATIC" $(start_args sleeppkg) >/dev/null 2>&1 & S=$!
-tini -s -- sleep 300 & T=$!
-dumb-init sleep 300 & D=$!
-sleep 3   # past roost's arming of inotify, 1 s after start
-echo "roost (static) $(rss $S)"; echo "tini           $(rss $T)"; echo "dumb-init      $(rss $D)"
-kill -TERM $S $T $D; wait $S $T $D 2>/dev/null || true
+echo; echo "## idle memory while supervising sleep 300 (kB from /proc/PID/status: VmRSS (private RssAnon / file RssFile)), over 120 s"
+rss() { awk '/^VmRSS/ {r=$2} /^RssAnon/ {a=$2} /^RssFile/ {f=$2} END {printf "%6d (%d/%d)", r, a, f}' /proc/$1/status; }
+mk checkedpkg "sleep 300"; printf '#!/bin/sh\nexit 0\n' > "$work/checkedpkg/hooks/health-check"; chmod +x "$work/checkedpkg/hooks/health-check"
+# Each roost from its own copy of the binary: the kernel does not page out
+# pages another process maps too, as several roosts of one file would.
+declare -A idle
+n=0
+for setting in "sleeppkg 30" "checkedpkg 30" "checkedpkg 5"; do
+  set -- $setting; n=$((n + 1))
+  cp "$STATIC" "$work/roost-$n"
+  "$work/roost-$n" start "$work/$1" --svc-root "$work/svc-$n" --user-root "$work/user-$n" --health-interval $2 >/dev/null 2>&1 &
+  idle["roost (static), $1 (health-check hook: $([ $1 = checkedpkg ] && echo yes || echo no)), --health-interval $2"]=$!
+done
+tini -s -- sleep 300 & idle[tini]=$!
+dumb-init sleep 300 & idle[dumb-init]=$!
+# Sampled every 0.5 s: a health check every 5 s brings pages back for about
+# a second, and samples at fixed times would see only one phase of that.
+declare -A samples
+end=$(( $(date +%s) + 120 )); sleep 3
+for k in "${!idle[@]}"; do samples[$k]="$(rss ${idle[$k]})"; done
+while [ "$(date +%s)" -lt "$end" ]; do
+  sleep 0.5
+  for k in "${!idle[@]}"; do samples[$k]+=" $(awk '/^VmRSS/ {print $2}' /proc/${idle[$k]}/status)"; done
+done
+echo "| | 3 s | median, 3 to 120 s | highest | share of samples over 4,000 kB | at 120 s |"
+for k in "${!idle[@]}"; do
+  set -- ${samples[$k]}
+  first="$1 $2"; shift 2
+  printf '%s\n' "$@" | sort -n | awk -v k="$k" -v first="$first" -v last="$(rss ${idle[$k]})" \
+    '{v[NR]=$1; if ($1 > 4000) over++} END {printf "| %s | %s | %d | %d | %d %% | %s |\n", k, first, v[int((NR+1)/2)], v[NR], 100*over/NR, last}'
+done | sort
+kill -TERM "${idle[@]}"; wait "${idle[@]}" 2>/dev/null || true
 for c in "$STATIC $(start_args truepkg) --restart never" "tini -s -- /bin/true" "dumb-init /bin/true"; do
   printf '%-28s peak RSS ' "${c%% *}"; /usr/bin/time -v $c 2>&1 >/dev/null | awk '/Maximum resident/ {print $6 " kB"}'
 done

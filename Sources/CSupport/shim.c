@@ -233,28 +233,41 @@ int roost_is_dynamically_linked(void) {
 #endif
 
 int roost_release_executable_pages(void) {
-    // The executable's read-only mappings (code, constants, Swift metadata)
-    // are file pages: MADV_PAGEOUT unmaps them from this process, and one
+    // The executable's mappings (code, constants, Swift metadata, data) are
+    // file pages: MADV_PAGEOUT unmaps them from this process, and one
     // touched again is mapped back from the page cache (or read again).
-    // Writable mappings are left alone.
+    // It reclaims and never discards: in the writable mapping, a page
+    // roost wrote to is anonymous and is only swapped out, if swap exists.
+    // (MADV_DONTNEED would discard those writes; measured on read-only
+    // mappings it gave nothing back: later faults mapped whole cached
+    // folios again.)
     char exe[4096];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (n <= 0) return -1;
     exe[n] = 0;
     FILE *maps = fopen("/proc/self/maps", "re");
     if (!maps) return -1;
+    // All ranges first, then the madvise calls: parsing after a release
+    // would fault the parser's pages straight back in.
+    enum { max_ranges = 16 };
+    unsigned long starts[max_ranges], ends[max_ranges];
+    int count = 0;
     char line[4096 + 128];
-    int released = 0;
-    while (fgets(line, sizeof line, maps)) {
+    while (count < max_ranges && fgets(line, sizeof line, maps)) {
         unsigned long start, end;
-        char perms[8];
         int path_at = 0;
-        if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %n", &start, &end, perms, &path_at) < 3 || path_at == 0) continue;
+        if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %n", &start, &end, &path_at) < 2 || path_at == 0) continue;
         char *path = line + path_at;
         path[strcspn(path, "\n")] = 0;
-        if (strcmp(path, exe) != 0 || strchr(perms, 'w')) continue;
-        if (madvise((void *)start, end - start, MADV_PAGEOUT) == 0) released++;
+        if (strcmp(path, exe) != 0) continue;
+        starts[count] = start;
+        ends[count] = end;
+        count++;
     }
     fclose(maps);
+    int released = 0;
+    for (int i = 0; i < count; i++) {
+        if (madvise((void *)starts[i], ends[i] - starts[i], MADV_PAGEOUT) == 0) released++;
+    }
     return released;
 }

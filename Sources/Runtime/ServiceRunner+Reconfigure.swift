@@ -83,13 +83,10 @@ extension ServiceRunner {
     /// `start` arms inotify a second after start-up, once the service runs:
     /// a service that exits at once then never pays for releasing watches
     /// (see `FileWatcher.release`), and an edit made in between is still
-    /// seen, the watchers' snapshots being older. Then start-up is over: the
-    /// binary's pages it touched (argument parsing, package loading,
-    /// rendering) leave roost's resident set until they are needed again.
+    /// seen, the watchers' snapshots being older.
     func startWatching() {
         loop.schedule(after: options.mode == .dev ? .zero : .seconds(1)) { [unowned self] in
             guard !self.isFinished else { return }
-            defer { if self.options.mode == .start { ExecutablePages.release() } }
             let watchers = self.watchers
             guard watchers.allSatisfy({ $0.notify() }) else { return self.scheduleWatching() }
             for watcher in watchers { self.listen(to: watcher) }

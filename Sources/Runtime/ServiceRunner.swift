@@ -142,6 +142,9 @@ public final class ServiceRunner {
         loop.onSignal = { [unowned self] signal in self.send(.signal(signal)) }
         if gatewayListener != nil { startGateway() }
         startWatching()
+        // Once start-up, a health check, a reload… is over and a second has
+        // passed quietly, the binary's pages it touched leave the resident set.
+        if options.mode == .start { loop.whenIdle(after: .seconds(1)) { ExecutablePages.release() } }
         if binds.entries.isEmpty {
             send(.begin(waitForBinds: false))
         } else {

@@ -55,26 +55,44 @@ public enum SafeFile {
         guard fstat(fd, &st) == 0 else { return .failure(.failed(String(cString: strerror(errno)))) }
         guard (st.st_mode & S_IFMT) == S_IFREG else { return .failure(.notRegular(kindName(st.st_mode))) }
         guard Int(st.st_size) <= limit else { return .failure(.tooLarge(limit: limit)) }
-        // The file is regular now: clear O_NONBLOCK (meaningless for it) and
-        // read until EOF, but never past the cap (it may grow while we read).
+        // The file is regular now: read until EOF, but never past the cap
+        // (it may grow while we read). The first chunk asks for one byte
+        // more than the size, straight into the result (no scratch buffer):
+        // a file that did not grow is read in one chunk that ends at EOF.
         var result: [UInt8] = []
-        result.reserveCapacity(Int(st.st_size))
-        // Uninitialized: zeroing 64 KiB for every file read was a twentieth
-        // of the instructions of a whole `roost start`.
-        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 1)
-        defer { chunk.deallocate() }
+        var want = min(Int(st.st_size), limit) + 1
         while true {
-            let want = min(chunk.count, limit + 1 - result.count)
-            let n = Glibc.read(fd, chunk.baseAddress, want)
-            if n < 0 {
-                if errno == EINTR { continue }
-                return .failure(.failed(String(cString: strerror(errno))))
+            let bytes: [UInt8]
+            switch readChunk(fd, upTo: want) {
+            case .success(let read): bytes = read
+            case .failure(let problem): return .failure(problem)
             }
-            if n == 0 { break }
-            result.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[0..<n]))
+            if result.isEmpty { result = bytes } else { result += bytes }
             if result.count > limit { return .failure(.tooLarge(limit: limit)) }
+            if bytes.count < want { break }  // EOF
+            want = min(65536, limit + 1 - result.count)
         }
         return .success(result)
+    }
+
+    /// `count` bytes read from `fd`, fewer only when it reached EOF.
+    private static func readChunk(_ fd: Int32, upTo count: Int) -> Result<[UInt8], Problem> {
+        var errorNumber: Int32 = 0
+        let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            initialized = 0
+            while initialized < count {
+                let n = Glibc.read(fd, buffer.baseAddress! + initialized, count - initialized)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    errorNumber = errno
+                    return
+                }
+                if n == 0 { return }
+                initialized += n
+            }
+        }
+        if errorNumber != 0 { return .failure(.failed(String(cString: strerror(errorNumber)))) }
+        return .success(bytes)
     }
 
     /// What a file mode is, in words, for error messages.

@@ -37,7 +37,14 @@ public final class EventLoop {
     private let signalFD: Int32
     private var timers = TimerQueue()
     private var running: [pid_t: ChildProcess] = [:]
-    private var readableWatches: [Int32: () -> Void] = [:]
+    /// Watched descriptors in the order they were first watched (an array:
+    /// the idle loop walks it every turn, and no hashing or sorting keeps
+    /// that turn's code small).
+    private var readableWatches: [(fd: Int32, action: () -> Void)] = []
+    /// `whenIdle`'s quiet time and action.
+    private var idle: (quiet: Duration, action: () -> Void)?
+    /// When the loop last handled something; nil once the idle action ran for it.
+    private var lastActivity: ContinuousClock.Instant?
 
     /// Blocks `signals` (plus SIGCHLD) in the calling thread, opens a
     /// signalfd for them, and sets SIGPIPE to ignored (children get it back
@@ -235,12 +242,16 @@ public final class EventLoop {
     /// `unwatchReadable(fd)`. The loop never reads `fd`: the action must
     /// drain it (keep it non-blocking), or it runs again on the next turn.
     public func watchReadable(_ fd: Int32, _ action: @escaping () -> Void) {
-        readableWatches[fd] = action
+        if let index = readableWatches.firstIndex(where: { $0.fd == fd }) {
+            readableWatches[index].action = action
+        } else {
+            readableWatches.append((fd, action))
+        }
     }
 
     /// Stops watching `fd` (the caller still owns and closes it).
     public func unwatchReadable(_ fd: Int32) {
-        readableWatches.removeValue(forKey: fd)
+        readableWatches.removeAll { $0.fd == fd }
     }
 
     // MARK: timers
@@ -254,6 +265,19 @@ public final class EventLoop {
     /// Cancels a pending timer; a timer that already fired is ignored.
     public func cancel(_ timer: TimerHandle) {
         timers.cancel(timer)
+    }
+
+    // MARK: idleness
+
+    /// Calls `action` from `run` once the loop has handled nothing (no
+    /// output, signal, readable descriptor or timer: the periodic reap check
+    /// does not count) for `quiet`, counted from now or from the last thing
+    /// it handled; then not again until something more was handled. For
+    /// work that pays off only while nothing happens, such as giving back the
+    /// memory a burst of activity touched. Replaces an earlier one.
+    public func whenIdle(after quiet: Duration, _ action: @escaping () -> Void) {
+        idle = (quiet, action)
+        lastActivity = .now
     }
 
     // MARK: running
@@ -280,6 +304,10 @@ public final class EventLoop {
     /// output, signals (reaping first), timers.
     public func runOnce(maxWait: Duration? = nil) {
         var wait = maxWait
+        if let idle, let last = lastActivity {
+            let left = max(.zero, last + idle.quiet - .now)
+            wait = wait.map { min($0, left) } ?? left
+        }
         if let next = timers.earliestDeadline {
             let untilTimer = max(.zero, next - .now)
             wait = wait.map { min($0, untilTimer) } ?? untilTimer
@@ -304,8 +332,8 @@ public final class EventLoop {
         }
 
         let firstWatch = fds.count
-        let watched = readableWatches.keys.sorted()
-        for fd in watched { fds.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0)) }
+        let watched = readableWatches
+        for watch in watched { fds.append(pollfd(fd: watch.fd, events: Int16(POLLIN), revents: 0)) }
 
         let ready = poll(&fds, nfds_t(fds.count), wait.map(Self.pollMilliseconds) ?? -1)
         if ready > 0 {
@@ -316,8 +344,9 @@ public final class EventLoop {
                 reader.readAvailable()
             }
             for child in running.values { child.readers.removeAll { !$0.isOpen } }
-            for (index, fd) in watched.enumerated() where fds[firstWatch + index].revents != 0 {
-                readableWatches[fd]?()
+            for (index, watch) in watched.enumerated() where fds[firstWatch + index].revents != 0 {
+                // Still watched (an earlier action may have unwatched it)?
+                readableWatches.first { $0.fd == watch.fd }?.action()
             }
         }
 
@@ -334,7 +363,15 @@ public final class EventLoop {
         reaper.reapAll()
         for signal in signals { onSignal?(signal) }
 
-        for action in timers.takeExpired(now: .now) { action() }
+        let expired = timers.takeExpired(now: .now)
+        for action in expired { action() }
+        guard let idle else { return }
+        if ready > 0 || !expired.isEmpty {
+            lastActivity = .now
+        } else if let last = lastActivity, .now - last >= idle.quiet {
+            lastActivity = nil
+            idle.action()
+        }
     }
 
     /// A poll timeout in milliseconds, rounded up so a timer is never woken

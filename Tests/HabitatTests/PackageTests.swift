@@ -93,6 +93,28 @@ final class PackageTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: "/tmp/roost-plan-was-executed"))
     }
 
+    /// `$@`, `$1`, `$$` and a lone `$` are not variables roost expands: they
+    /// stay literal text, in a value and inside a skipped function body; a
+    /// `;` inside `( … )` is skipped. Each of these once made the scanner
+    /// loop forever, growing memory until PID 1 died.
+    func testPlanSpecialParametersAndStraySemicolons() throws {
+        let plan = PlanFile(text: """
+        pkg_name=hang-free
+        do_build() {
+          make "$@" PREFIX="$1" $2
+        }
+        pkg_svc_run="bin/app \"$1\" $$ $"
+        pkg_args=$@x
+        pkg_deps=(core/a; core/b)
+        pkg_description="naïve — ünïcode ${pkg_name}"
+        """)
+        XCTAssertEqual(plan.scalar("pkg_name"), "hang-free")
+        XCTAssertEqual(plan.scalar("pkg_svc_run"), "bin/app $1 $$ $")
+        XCTAssertEqual(plan.scalar("pkg_args"), "$@x")
+        XCTAssertEqual(plan.array("pkg_deps"), ["core/a", "core/b"])
+        XCTAssertEqual(plan.scalar("pkg_description"), "naïve — ünïcode hang-free")
+    }
+
     func testExportsWalk() {                                                 // 18, 19, 20
         let cfg: Object = ["network": ["port": 5432], "a": ["c": 7], "port": 1]
         XCTAssertEqual(Exports.values([("port", "network.port")], config: cfg), ["port": 5432])

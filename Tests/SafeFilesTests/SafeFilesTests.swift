@@ -44,6 +44,22 @@ final class SafeFileTests: XCTestCase {
         XCTAssertEqual(SafeFile.read(dir).failureValue, .notRegular("a directory"))
     }
 
+    /// Whole contents, whatever the size says: a file larger than one
+    /// read chunk, an empty one, and /proc files whose size is 0 (read in
+    /// chunks until EOF, still capped).
+    func testContentsAreReadWhole() throws {
+        let path = dir + "/large"
+        let bytes = (0..<200_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        try AtomicFile.write(bytes, to: path, mode: 0o644)
+        XCTAssertEqual(try SafeFile.read(path).get(), bytes)
+        try AtomicFile.write([], to: dir + "/empty", mode: 0o644)
+        XCTAssertEqual(try SafeFile.read(dir + "/empty").get(), [])
+        let maps = try SafeFile.read("/proc/self/maps", followSymlinks: true).get()
+        XCTAssertGreaterThan(maps.count, 1, "read past the size 0 that stat reports")
+        XCTAssertEqual(maps.last, UInt8(ascii: "\n"))
+        XCTAssertEqual(SafeFile.read("/proc/self/maps", limit: 10, followSymlinks: true).failureValue, .tooLarge(limit: 10))
+    }
+
     func testTemporaryNamesAreUnpredictable() {
         let a = AtomicFile.temporaryPath(for: dir + "/x"), b = AtomicFile.temporaryPath(for: dir + "/x")
         XCTAssertNotEqual(a, b)

@@ -18,8 +18,8 @@ int roost_is_dynamically_linked(void);
 
 // MARK: memory
 
-/// Tells the kernel that the pages of this executable's read-only mappings
-/// touched so far (start-up code, argument parsing, metadata) are not needed
+/// Tells the kernel that the pages of this executable's mappings touched so
+/// far (start-up code, argument parsing, metadata) are not needed
 /// now: they leave this process's resident set and come back, from the page
 /// cache, only if touched again. Returns how many mappings were released, or
 /// -1 with errno set. Harmless on kernels without MADV_PAGEOUT (before 5.4).

@@ -52,8 +52,6 @@ public struct RenderContext: Sendable {
     /// interpreter package's, then roost's.
     public var servicePATH: String {
         var seen = Set<String>()
-        // Split by byte: `String.split` compares Characters (grapheme
-        // breaking every byte of PATH, at every start and every hook).
         let inherited = inheritedPATH.utf8.split(separator: UInt8(ascii: ":")).map { String(decoding: $0, as: UTF8.self) }
         let entries = (package.runtimePath + interpreterPath + inherited)
             .filter { !$0.isEmpty && seen.insert($0).inserted }

@@ -15,11 +15,15 @@ public struct PlanFile: Sendable {
     public private(set) var maps: [String: [(key: String, value: String)]] = [:]
 
     public init(text: String, predefined: [String: String] = [:]) {
-        scalars = predefined
         var scanner = ShellScanner(text)
-        while let statement = scanner.nextStatement() {
-            apply(statement)
-        }
+        self.init(assignments: scanner.assignments(), predefined: predefined)
+    }
+
+    /// The variables of already scanned assignments (a plan scanned once can
+    /// be evaluated with different predefined variables).
+    init(assignments: [ShellScanner.Assignment], predefined: [String: String] = [:]) {
+        scalars = predefined
+        for statement in assignments { apply(statement) }
     }
 
     public func scalar(_ name: String) -> String? { scalars[name] }
@@ -58,6 +62,9 @@ public struct PlanFile: Sendable {
 }
 
 /// A small shell lexer: just enough to find top-level variable assignments.
+/// It walks the UTF-8 bytes (the shell's syntax is all ASCII, and a
+/// multi-byte character never contains an ASCII byte, so text between
+/// delimiters decodes back unchanged).
 struct ShellScanner {
     /// One piece of a shell word: literal text, or a variable reference.
     enum Part { case text(String), variable(String, defaultValue: Word?) }
@@ -79,68 +86,82 @@ struct ShellScanner {
     enum AssignedValue { case scalar(Word), list([ListItem]) }
     struct Assignment { var name: String; var append: Bool; var value: AssignedValue }
 
-    private let chars: [Character]
+    private let bytes: [UInt8]
     private var i = 0
 
-    init(_ text: String) { chars = Array(text) }
+    init(_ text: String) { bytes = Array(text.utf8) }
 
-    private var atEnd: Bool { i >= chars.count }
-    private func peek(_ k: Int = 0) -> Character? { i + k < chars.count ? chars[i + k] : nil }
+    private var atEnd: Bool { i >= bytes.count }
+    private func peek(_ k: Int = 0) -> UInt8? { i + k < bytes.count ? bytes[i + k] : nil }
+
+    /// Every top-level assignment, in order.
+    mutating func assignments() -> [Assignment] {
+        var all: [Assignment] = []
+        while let statement = nextStatement() { all.append(statement) }
+        return all
+    }
 
     /// The next top-level assignment, skipping everything else.
     mutating func nextStatement() -> Assignment? {
         while !atEnd {
             skipBlanks()
             guard let c = peek() else { return nil }
-            if c == "\n" || c == ";" { i += 1; continue }
-            if c == "#" { skipLine(); continue }
+            if c == .newline || c == .semicolon { i += 1; continue }
+            if c == .hash { skipLine(); continue }
             let start = i
             let word = readBareName()
-            if ["declare", "local", "export", "readonly", "typeset"].contains(word) {
+            if Self.declarationWords.contains(where: { $0.elementsEqual(word) }) {
                 skipBlanks()
-                while peek() == "-" { _ = readUntilBlank(); skipBlanks() }
+                while peek() == .dash { skipUntilBlank(); skipBlanks() }
                 continue
             }
-            if !word.isEmpty, isNameStart(word.first!) {
-                if peek() == "=" || (peek() == "+" && peek(1) == "=") {
-                    let append = peek() == "+"
+            if let first = word.first, Self.isNameStart(first) {
+                if peek() == .equals || (peek() == .plus && peek(1) == .equals) {
+                    let append = peek() == .plus
                     i += append ? 2 : 1
-                    if peek() == "(" {
+                    let name = String(decoding: word, as: UTF8.self)
+                    if peek() == .openParen {
                         i += 1
-                        return Assignment(name: word, append: append, value: .list(readList()))
+                        return Assignment(name: name, append: append, value: .list(readList()))
                     }
-                    return Assignment(name: word, append: append, value: .scalar(readWord()))
+                    return Assignment(name: name, append: append, value: .scalar(readWord()))
                 }
                 skipBlanks()
-                if peek() == "(" && peek(1) == ")" {  // function definition: skip its body
+                if peek() == .openParen && peek(1) == .closeParen {  // function definition: skip its body
                     i += 2
                     skipFunctionBody()
                     continue
                 }
             }
-            if word == "function" { skipLine(); skipFunctionBody(); continue }
+            if word.elementsEqual("function".utf8) { skipLine(); skipFunctionBody(); continue }
             i = max(i, start + 1)
             skipCommand()
         }
         return nil
     }
 
-    private func isNameStart(_ c: Character) -> Bool { c == "_" || (c.isASCII && c.isLetter) }
-    private func isNameChar(_ c: Character) -> Bool { c == "_" || (c.isASCII && (c.isLetter || c.isNumber)) }
+    private static let declarationWords = ["declare", "local", "export", "readonly", "typeset"].map { Array($0.utf8) }
 
-    private mutating func skipBlanks() { while let c = peek(), c == " " || c == "\t" { i += 1 } }
-    private mutating func skipLine() { while let c = peek(), c != "\n" { i += 1 } }
+    private static func isNameStart(_ c: UInt8) -> Bool {
+        c == .underscore || ((c | 0x20) >= UInt8(ascii: "a") && (c | 0x20) <= UInt8(ascii: "z"))
+    }
+    private static func isNameChar(_ c: UInt8) -> Bool {
+        isNameStart(c) || (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9"))
+    }
+    /// Space, tab, newline, vertical tab, form feed, carriage return.
+    private static func isWhitespace(_ c: UInt8) -> Bool { c == .space || (c >= 0x09 && c <= 0x0D) }
 
-    private mutating func readBareName() -> String {
-        var s = ""
-        while let c = peek(), isNameChar(c) { s.append(c); i += 1 }
-        return s
+    private mutating func skipBlanks() { while let c = peek(), c == .space || c == .tab { i += 1 } }
+    private mutating func skipLine() { while let c = peek(), c != .newline { i += 1 } }
+
+    private mutating func readBareName() -> ArraySlice<UInt8> {
+        let start = i
+        while let c = peek(), Self.isNameChar(c) { i += 1 }
+        return bytes[start..<i]
     }
 
-    private mutating func readUntilBlank() -> String {
-        var s = ""
-        while let c = peek(), !c.isWhitespace { s.append(c); i += 1 }
-        return s
+    private mutating func skipUntilBlank() {
+        while let c = peek(), !Self.isWhitespace(c) { i += 1 }
     }
 
     /// Skips a `{ … }` body, counting braces outside quotes and comments.
@@ -149,12 +170,12 @@ struct ShellScanner {
         var started = false
         while let c = peek() {
             switch c {
-            case "#": if i == 0 || chars[i - 1].isWhitespace { skipLine(); continue }
-            case "'": skipSingleQuoted(); continue
-            case "\"": _ = readDoubleQuoted(); continue
-            case "\\": i += 2; continue
-            case "{": depth += 1; started = true
-            case "}": depth -= 1
+            case .hash: if i == 0 || Self.isWhitespace(bytes[i - 1]) { skipLine(); continue }
+            case .singleQuote: skipSingleQuoted(); continue
+            case .doubleQuote: _ = readDoubleQuoted(); continue
+            case .backslash: i += 2; continue
+            case .openBrace: depth += 1; started = true
+            case .closeBrace: depth -= 1
             default: break
             }
             i += 1
@@ -164,12 +185,12 @@ struct ShellScanner {
 
     /// Skips the rest of a command, honouring quotes and line continuations.
     private mutating func skipCommand() {
-        while let c = peek(), c != "\n", c != ";" {
+        while let c = peek(), c != .newline, c != .semicolon {
             switch c {
-            case "'": skipSingleQuoted()
-            case "\"": _ = readDoubleQuoted()
-            case "\\": i += 2
-            case "#" where chars[i - 1].isWhitespace: skipLine()
+            case .singleQuote: skipSingleQuoted()
+            case .doubleQuote: _ = readDoubleQuoted()
+            case .backslash: i += 2
+            case .hash where Self.isWhitespace(bytes[i - 1]): skipLine()
             default: i += 1
             }
         }
@@ -177,30 +198,33 @@ struct ShellScanner {
 
     private mutating func skipSingleQuoted() {
         i += 1
-        while let c = peek(), c != "'" { i += 1 }
+        while let c = peek(), c != .singleQuote { i += 1 }
         i += 1
     }
 
-    /// One shell word: concatenated unquoted, '…' and "…" pieces.
-    private mutating func readWord(stopAt stops: Set<Character> = []) -> Word {
+    /// One shell word: concatenated unquoted, '…' and "…" pieces; `stop`
+    /// ends it too (`}` of `${x:-…}`, `]` of a key, `)` of a list).
+    private mutating func readWord(stop: UInt8? = nil) -> Word {
         var w = Word()
-        var text = ""
-        func flush() { if !text.isEmpty { w.parts.append(.text(text)); text = "" } }
-        while let c = peek(), !c.isWhitespace, c != ";", !stops.contains(c) {
+        var text: [UInt8] = []
+        func flush() { if !text.isEmpty { w.parts.append(.text(String(decoding: text, as: UTF8.self))); text = [] } }
+        while let c = peek(), !Self.isWhitespace(c), c != .semicolon, c != stop {
             switch c {
-            case "'":
+            case .singleQuote:
+                let start = i + 1
+                i = start
+                while let q = peek(), q != .singleQuote { i += 1 }
+                text += bytes[start..<i]
                 i += 1
-                while let q = peek(), q != "'" { text.append(q); i += 1 }
-                i += 1
-            case "\"":
+            case .doubleQuote:
                 flush()
                 w.parts += readDoubleQuoted().parts
-            case "\\":
-                if peek(1) == "\n" { i += 2 } else if let n = peek(1) { text.append(n); i += 2 } else { i += 1 }
-            case "$":
+            case .backslash:
+                if peek(1) == .newline { i += 2 } else if let n = peek(1) { text.append(n); i += 2 } else { i += 1 }
+            case .dollar:
                 flush()
-                if let v = readVariable() { w.parts.append(v) } else { text.append("$") }
-            case "#" where text.isEmpty && w.parts.isEmpty:
+                if let v = readVariable() { w.parts.append(v) } else { text.append(.dollar); i += 1 }
+            case .hash where text.isEmpty && w.parts.isEmpty:
                 return w
             default:
                 text.append(c)
@@ -213,58 +237,63 @@ struct ShellScanner {
 
     private mutating func readDoubleQuoted() -> Word {
         var w = Word()
-        var text = ""
+        var text: [UInt8] = []
         i += 1
-        while let c = peek(), c != "\"" {
-            if c == "\\", let n = peek(1) {
-                if n == "\n" { i += 2; continue }
-                if "$`\"\\".contains(n) { text.append(n) } else { text.append(c); text.append(n) }
+        while let c = peek(), c != .doubleQuote {
+            if c == .backslash, let n = peek(1) {
+                if n == .newline { i += 2; continue }
+                if n == .dollar || n == .backtick || n == .doubleQuote || n == .backslash {
+                    text.append(n)
+                } else {
+                    text.append(c)
+                    text.append(n)
+                }
                 i += 2
-            } else if c == "$" {
-                if !text.isEmpty { w.parts.append(.text(text)); text = "" }
-                if let v = readVariable() { w.parts.append(v) } else { text.append("$") }
+            } else if c == .dollar {
+                if !text.isEmpty { w.parts.append(.text(String(decoding: text, as: UTF8.self))); text = [] }
+                if let v = readVariable() { w.parts.append(v) } else { text.append(.dollar); i += 1 }
             } else {
                 text.append(c)
                 i += 1
             }
         }
         i += 1
-        if !text.isEmpty { w.parts.append(.text(text)) }
+        if !text.isEmpty { w.parts.append(.text(String(decoding: text, as: UTF8.self))) }
         return w
     }
 
     /// `$name`, `${name}`, `${name:-default}`; `$(…)` is kept as literal text.
     private mutating func readVariable() -> Part? {
-        guard peek() == "$" else { return nil }
-        if peek(1) == "{" {
+        guard peek() == .dollar else { return nil }
+        if peek(1) == .openBrace {
             i += 2
-            let name = readBareName()
+            let name = String(decoding: readBareName(), as: UTF8.self)
             var def: Word?
-            if peek() == ":" && peek(1) == "-" {
+            if peek() == .colon && peek(1) == .dash {
                 i += 2
-                def = readWord(stopAt: ["}"])
-            } else if peek() == "-" {
+                def = readWord(stop: .closeBrace)
+            } else if peek() == .dash {
                 i += 1
-                def = readWord(stopAt: ["}"])
+                def = readWord(stop: .closeBrace)
             }
-            while let c = peek(), c != "}" { i += 1 }
+            while let c = peek(), c != .closeBrace { i += 1 }
             i += 1
             return .variable(name, defaultValue: def)
         }
-        if let n = peek(1), isNameStart(n) {
+        if let n = peek(1), Self.isNameStart(n) {
             i += 1
-            return .variable(readBareName(), defaultValue: nil)
+            return .variable(String(decoding: readBareName(), as: UTF8.self), defaultValue: nil)
         }
-        if peek(1) == "(" {  // command substitution: keep the text, it cannot be evaluated
+        if peek(1) == .openParen {  // command substitution: keep the text, it cannot be evaluated
             var depth = 0
-            var s = ""
+            let start = i
             while let c = peek() {
-                s.append(c)
                 i += 1
-                if c == "(" { depth += 1 }
-                if c == ")" { depth -= 1; if depth == 0 { break } }
+                if c == .openParen { depth += 1 }
+                if c == .closeParen { depth -= 1; if depth == 0 { break } }
             }
-            return .variable("\u{0}unevaluated", defaultValue: Word(parts: [.text(s)]))
+            let text = String(decoding: bytes[start..<i], as: UTF8.self)
+            return .variable("\u{0}unevaluated", defaultValue: Word(parts: [.text(text)]))
         }
         return nil
     }
@@ -273,19 +302,32 @@ struct ShellScanner {
     private mutating func readList() -> [ListItem] {
         var items: [ListItem] = []
         while let c = peek() {
-            if c.isWhitespace { i += 1; continue }
-            if c == ")" { i += 1; break }
-            if c == "#" { skipLine(); continue }
-            if c == "[" {
+            if Self.isWhitespace(c) { i += 1; continue }
+            if c == .closeParen { i += 1; break }
+            if c == .semicolon { i += 1; continue }  // not shell; skipped, so the scan moves on
+            if c == .hash { skipLine(); continue }
+            if c == .openBracket {
                 i += 1
-                let key = readWord(stopAt: ["]"])
+                let key = readWord(stop: .closeBracket)
                 i += 1  // ]
-                if peek() == "=" { i += 1 }
-                items.append(ListItem(key: key, value: readWord(stopAt: [")"])))
+                if peek() == .equals { i += 1 }
+                items.append(ListItem(key: key, value: readWord(stop: .closeParen)))
             } else {
-                items.append(ListItem(key: nil, value: readWord(stopAt: [")"])))
+                items.append(ListItem(key: nil, value: readWord(stop: .closeParen)))
             }
         }
         return items
     }
+}
+
+/// The shell's syntax bytes.
+private extension UInt8 {
+    static let tab = UInt8(ascii: "\t"), newline = UInt8(ascii: "\n"), space = UInt8(ascii: " ")
+    static let semicolon = UInt8(ascii: ";"), hash = UInt8(ascii: "#"), dash = UInt8(ascii: "-")
+    static let equals = UInt8(ascii: "="), plus = UInt8(ascii: "+"), underscore = UInt8(ascii: "_")
+    static let openParen = UInt8(ascii: "("), closeParen = UInt8(ascii: ")")
+    static let openBrace = UInt8(ascii: "{"), closeBrace = UInt8(ascii: "}")
+    static let openBracket = UInt8(ascii: "["), closeBracket = UInt8(ascii: "]")
+    static let singleQuote = UInt8(ascii: "'"), doubleQuote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
+    static let dollar = UInt8(ascii: "$"), backtick = UInt8(ascii: "`"), colon = UInt8(ascii: ":")
 }

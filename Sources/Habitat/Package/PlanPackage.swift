@@ -6,10 +6,12 @@ enum PlanPackageReader {
         guard let text = FileSystem.readString(planFile) else {
             throw HabitatError(.missingInput, source: planFile, "cannot read the plan")
         }
-        let directory = planFile.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        let directory = planFile.utf8.lastIndex(of: UInt8(ascii: "/")).map { String(planFile[..<$0]) } ?? ""
         // Names plan-build defines before the plan runs, so `pkg_svc_run` and
         // friends expand as they would in a build.
-        let preliminary = PlanFile(text: text)
+        var scanner = ShellScanner(text)
+        let assignments = scanner.assignments()
+        let preliminary = PlanFile(assignments: assignments)
         guard let name = preliminary.scalar("pkg_name"), !name.isEmpty else {
             throw HabitatError(.config, source: planFile, "pkg_name is not set (roost reads plan.sh statically; it must be a literal assignment)")
         }
@@ -31,7 +33,7 @@ enum PlanPackageReader {
             "pkg_svc_static_path": svcPath + "/static", "pkg_svc_config_install_path": svcPath + "/config_install",
             "pkg_svc_user": "hab", "pkg_svc_group": "hab",
         ]
-        let plan = PlanFile(text: text, predefined: predefined)
+        let plan = PlanFile(assignments: assignments, predefined: predefined)
 
         var pkg = ServicePackage(ident: ident, layout: .plan(planFile: planFile),
                                  directory: directory.isEmpty ? "." : directory, installPath: installPath)

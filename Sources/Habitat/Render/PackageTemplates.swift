@@ -77,12 +77,21 @@ public struct PackageTemplates: Sendable {
     public func hasHook(_ name: String) -> Bool { files.contains { $0.kind == .hook && $0.path == name } }
 
     /// Renders every template with `context`. Config templates share one
-    /// registry (so `{{> other.conf}}` works); each hook has its own.
+    /// registry (so `{{> other.conf}}` works); hooks share one without
+    /// partials (rendering never changes a registry).
     public func render(_ context: RenderContext, helpers: HabitatHelpers = HabitatHelpers(strictPkgPathFor: true)) throws(HabitatError) -> [RenderedFile] {
         let supervisor = context.supervisorValue
-        let install = context.installValue
+        // Only config_install/ and the install hooks use it: built on demand.
+        var installContext: Value?
+        func install() -> Value {
+            if let installContext { return installContext }
+            let value = context.installValue
+            installContext = value
+            return value
+        }
         var out: [RenderedFile] = []
         var configRenderer = HabitatHelpers.makeRenderer(helpers)
+        var hookRenderer: Handlebars?
         for f in files where f.kind == .config {
             configRenderer.registerPartial(f.path, f.template)
         }
@@ -90,15 +99,16 @@ public struct PackageTemplates: Sendable {
             let data: Value
             switch f.kind {
             case .config: data = supervisor
-            case .configInstall: data = install
-            case .hook: data = PackageTemplates.installHooks.contains(f.path) ? install : supervisor
+            case .configInstall: data = install()
+            case .hook: data = PackageTemplates.installHooks.contains(f.path) ? install() : supervisor
             }
             do {
                 let text: String
                 if f.kind == .config {
                     text = try configRenderer.render(f.template, data)
                 } else {
-                    text = try HabitatHelpers.makeRenderer(helpers).render(f.template, data)
+                    if hookRenderer == nil { hookRenderer = HabitatHelpers.makeRenderer(helpers) }
+                    text = try hookRenderer!.render(f.template, data)
                 }
                 out.append(RenderedFile(kind: f.kind, path: f.path, content: text))
             } catch {
