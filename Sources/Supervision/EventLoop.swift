@@ -36,7 +36,11 @@ public final class EventLoop {
 
     private let signalFD: Int32
     private var timers = TimerQueue()
-    private var running: [pid_t: ChildProcess] = [:]
+    /// Children not yet reaped, in spawn order: an array, not a dictionary
+    /// by pid (there are a handful at most, and the first dictionary keyed
+    /// by `pid_t` cost the Swift runtime a scan of every conformance record
+    /// at each start).
+    private var running: [ChildProcess] = []
     /// Watched descriptors in the order they were first watched (an array:
     /// the idle loop walks it every turn, and no hashing or sorting keeps
     /// that turn's code small).
@@ -64,7 +68,7 @@ public final class EventLoop {
     deinit { close(signalFD) }
 
     /// Children started by this loop and not yet reaped.
-    public var runningChildren: [ChildProcess] { Array(running.values) }
+    public var runningChildren: [ChildProcess] { running }
 
     // MARK: spawning
 
@@ -121,7 +125,7 @@ public final class EventLoop {
 
         let child = ChildProcess(pid: pid, spec: spec, tail: tail, onExit: onExit)
         child.readers = readers
-        running[pid] = child
+        running.append(child)
         reaper.watch(pid) { [weak self] status in self?.childExited(child, status) }
         if let timeout {
             child.timeoutTimer = timers.schedule(at: .now + timeout) { [weak self] in
@@ -213,7 +217,7 @@ public final class EventLoop {
 
     /// Called by the reaper for a child of this loop.
     private func childExited(_ child: ChildProcess, _ status: ExitStatus) {
-        running.removeValue(forKey: child.pid)
+        running.removeAll { $0 === child }
         if let timer = child.timeoutTimer {
             timers.cancel(timer)
             child.timeoutTimer = nil
@@ -318,7 +322,7 @@ public final class EventLoop {
 
         var fds = [pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0)]
         var polledReaders: [OutputReader] = []
-        for child in running.values {
+        for child in running {
             for reader in child.readers where reader.isOpen {
                 fds.append(pollfd(fd: reader.fd, events: Int16(POLLIN), revents: 0))
                 polledReaders.append(reader)
@@ -343,7 +347,7 @@ public final class EventLoop {
             for (index, reader) in polledReaders.enumerated() where fds[index + 1].revents != 0 {
                 reader.readAvailable()
             }
-            for child in running.values { child.readers.removeAll { !$0.isOpen } }
+            for child in running { child.readers.removeAll { !$0.isOpen } }
             for (index, watch) in watched.enumerated() where fds[firstWatch + index].revents != 0 {
                 // Still watched (an earlier action may have unwatched it)?
                 readableWatches.first { $0.fd == watch.fd }?.action()

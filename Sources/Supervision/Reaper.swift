@@ -14,7 +14,9 @@ import Musl
 /// SIGCHLD signals coalesce, so looping until `waitpid` returns 0 or ECHILD
 /// is what guarantees that no status is lost when many children exit at once.
 public final class Reaper {
-    private var watchers: [pid_t: (ExitStatus) -> Void] = [:]
+    /// Registered children and their handlers: a short array, not a
+    /// dictionary by pid (see `EventLoop.running`).
+    private var watchers: [(pid: pid_t, handler: (ExitStatus) -> Void)] = []
 
     /// How many unregistered processes (orphans) were reaped so far.
     public private(set) var orphansReaped = 0
@@ -39,7 +41,7 @@ public final class Reaper {
 
     /// Routes the exit status of `pid` to `handler` (called once).
     func watch(_ pid: pid_t, _ handler: @escaping (ExitStatus) -> Void) {
-        watchers[pid] = handler
+        watchers.append((pid, handler))
     }
 
     /// Number of registered children not yet reaped.
@@ -58,8 +60,8 @@ public final class Reaper {
                 return  // ECHILD: no children at all
             }
             let exit = ExitStatus(waitStatus: status)
-            if let handler = watchers.removeValue(forKey: pid) {
-                handler(exit)
+            if let index = watchers.firstIndex(where: { $0.pid == pid }) {
+                watchers.remove(at: index).handler(exit)
             } else {
                 orphansReaped += 1
                 onOrphan?(pid, exit)
