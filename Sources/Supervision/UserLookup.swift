@@ -132,45 +132,94 @@ public enum UserLookup {
     }
 }
 
-/// Reads `/etc/passwd` and `/etc/group` with glibc's file parsers
-/// (fgetpwent, fgetgrent), which never go through NSS: safe in a static
-/// binary, and what a container's accounts are.
+/// Reads `/etc/passwd` and `/etc/group` itself, never through NSS: safe in
+/// a static binary, and what a container's accounts are. Each file is read
+/// with one `read` and split in memory (glibc's `fgetpwent` and
+/// `fgetgrent` made some 200 `lseek` calls for a Debian image's files).
+/// Lines that are not `name:x:id:...` with a decimal id (comments, NIS `+`
+/// entries, blank lines) are skipped, as glibc's parsers skip them.
 enum AccountFiles {
     /// The entry whose name is `name`, or whose uid is `name` when numeric.
     static func user(named name: String, in path: String) -> (name: String, uid: uid_t, gid: gid_t)? {
-        guard let file = fopen(path, "re") else { return nil }
-        defer { fclose(file) }
         let uid = uid_t(name)
-        while let e = fgetpwent(file) {
-            let entryName = String(cString: e.pointee.pw_name)
-            if entryName == name || uid == e.pointee.pw_uid { return (entryName, e.pointee.pw_uid, e.pointee.pw_gid) }
+        var found: (name: String, uid: uid_t, gid: gid_t)?
+        forEachRecord(in: path, minimumFields: 4) { fields in
+            guard let id = number(fields[2]), let gid = number(fields[3]) else { return true }
+            let entryName = String(decoding: fields[0], as: UTF8.self)
+            guard entryName == name || uid == id else { return true }
+            found = (entryName, id, gid)
+            return false
         }
-        return nil
+        return found
     }
 
     static func group(named name: String, in path: String) -> (name: String, gid: gid_t)? {
-        guard let file = fopen(path, "re") else { return nil }
-        defer { fclose(file) }
         let gid = gid_t(name)
-        while let e = fgetgrent(file) {
-            let entryName = String(cString: e.pointee.gr_name)
-            if entryName == name || gid == e.pointee.gr_gid { return (entryName, e.pointee.gr_gid) }
+        var found: (name: String, gid: gid_t)?
+        forEachRecord(in: path, minimumFields: 3) { fields in
+            guard let id = number(fields[2]) else { return true }
+            let entryName = String(decoding: fields[0], as: UTF8.self)
+            guard entryName == name || gid == id else { return true }
+            found = (entryName, id)
+            return false
         }
-        return nil
+        return found
     }
 
     /// `primary` and every group whose member list names `user`.
     static func groups(of user: String, primary: gid_t, in path: String) -> [gid_t] {
         var result = [primary]
-        guard let file = fopen(path, "re") else { return result }
-        defer { fclose(file) }
-        while let e = fgetgrent(file) {
-            guard var member = e.pointee.gr_mem else { continue }
-            while let m = member.pointee {
-                if String(cString: m) == user, !result.contains(e.pointee.gr_gid) { result.append(e.pointee.gr_gid) }
-                member += 1
-            }
+        let wanted = Array(user.utf8)
+        forEachRecord(in: path, minimumFields: 4) { fields in
+            guard let id = number(fields[2]), !result.contains(id),
+                  fields[3].split(separator: UInt8(ascii: ",")).contains(where: { $0.elementsEqual(wanted) }) else { return true }
+            result.append(id)
+            return true
         }
         return result
+    }
+
+    /// Calls `body` with the `:`-separated fields of each line that has at
+    /// least `minimumFields`, until it returns false. An unreadable or
+    /// oversized file has no lines.
+    private static func forEachRecord(in path: String, minimumFields: Int, _ body: ([ArraySlice<UInt8>]) -> Bool) {
+        guard let bytes = readWhole(path) else { return }
+        for line in bytes.split(separator: UInt8(ascii: "\n")) {
+            let fields = line.split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false)
+            guard fields.count >= minimumFields, !fields[0].isEmpty else { continue }
+            if !body(fields) { return }
+        }
+    }
+
+    /// A decimal id, or nil.
+    private static func number(_ field: ArraySlice<UInt8>) -> UInt32? {
+        guard !field.isEmpty, field.count <= 10, field.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+        return UInt32(String(decoding: field, as: UTF8.self))
+    }
+
+    /// The file's bytes, at most 16 MiB (account files of real images are
+    /// a few kB); nil when it cannot be read.
+    private static func readWhole(_ path: String, limit: Int = 16 << 20) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
+        var bytes: [UInt8] = []
+        var want = min(Int(st.st_size), limit) + 1
+        var failed = false
+        while bytes.count <= limit {
+            let chunk = [UInt8](unsafeUninitializedCapacity: want) { buffer, count in
+                var n: Int
+                repeat { n = read(fd, buffer.baseAddress, want) } while n < 0 && errno == EINTR
+                failed = n < 0
+                count = max(n, 0)
+            }
+            if failed { return nil }
+            if chunk.isEmpty { return bytes }
+            bytes += chunk
+            want = 65536
+        }
+        return nil
     }
 }

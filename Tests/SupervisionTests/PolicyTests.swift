@@ -66,6 +66,25 @@ final class RestartPolicyTests: XCTestCase {
         XCTAssertEqual(AccountFiles.groups(of: "svc", primary: 1500, in: dir.appendingPathComponent("missing").path), [1500])
     }
 
+    func testAccountFilesSkipLinesThatAreNotEntries() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("roost-accounts-odd-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let passwd = dir.appendingPathComponent("passwd").path, group = dir.appendingPathComponent("group").path
+        // A comment, a blank line, an NIS entry, an id that is not a number,
+        // too few fields, a member list without a trailing newline.
+        try "# accounts\n\n+::::::\nbad:x:12a:1::/:/bin/sh\nshort:x:7\nsvc:x:1500:1501::/:/bin/sh".write(toFile: passwd, atomically: true, encoding: .utf8)
+        try "+:::\nodd:x:-1:svc\nweb:x:33:other,svc".write(toFile: group, atomically: true, encoding: .utf8)
+        XCTAssertNil(AccountFiles.user(named: "bad", in: passwd))
+        XCTAssertNil(AccountFiles.user(named: "short", in: passwd))
+        XCTAssertNil(AccountFiles.user(named: "+", in: passwd))
+        let svc = try XCTUnwrap(AccountFiles.user(named: "svc", in: passwd))
+        XCTAssertEqual([svc.uid, svc.gid], [1500, 1501])
+        XCTAssertEqual(AccountFiles.groups(of: "svc", primary: 1501, in: group), [1501, 33])
+        XCTAssertEqual(AccountFiles.groups(of: "sv", primary: 1501, in: group), [1501], "a member name matches whole")
+        XCTAssertNil(AccountFiles.user(named: "svc", in: dir.path), "a directory is not an account file")
+    }
+
     func testModes() {
         var never = RestartTracker(policy: RestartPolicy(mode: .never))
         XCTAssertEqual(never.decide(exit: .exited(2), ranFor: .zero), .finished(.exited(2)))
