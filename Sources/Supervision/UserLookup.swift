@@ -141,26 +141,23 @@ public enum UserLookup {
 enum AccountFiles {
     /// The entry whose name is `name`, or whose uid is `name` when numeric.
     static func user(named name: String, in path: String) -> (name: String, uid: uid_t, gid: gid_t)? {
-        let uid = uid_t(name)
+        let wanted = Array(name.utf8), uid = uid_t(name)
         var found: (name: String, uid: uid_t, gid: gid_t)?
-        forEachRecord(in: path, minimumFields: 4) { fields in
-            guard let id = number(fields[2]), let gid = number(fields[3]) else { return true }
-            let entryName = String(decoding: fields[0], as: UTF8.self)
-            guard entryName == name || uid == id else { return true }
-            found = (entryName, id, gid)
+        forEachRecord(in: path, minimumFields: 4) { record in
+            guard let id = number(record[2]), let gid = number(record[3]),
+                  uid == id || record[0].elementsEqual(wanted) else { return true }
+            found = (String(decoding: record[0], as: UTF8.self), id, gid)
             return false
         }
         return found
     }
 
     static func group(named name: String, in path: String) -> (name: String, gid: gid_t)? {
-        let gid = gid_t(name)
+        let wanted = Array(name.utf8), gid = gid_t(name)
         var found: (name: String, gid: gid_t)?
-        forEachRecord(in: path, minimumFields: 3) { fields in
-            guard let id = number(fields[2]) else { return true }
-            let entryName = String(decoding: fields[0], as: UTF8.self)
-            guard entryName == name || gid == id else { return true }
-            found = (entryName, id)
+        forEachRecord(in: path, minimumFields: 3) { record in
+            guard let id = number(record[2]), gid == id || record[0].elementsEqual(wanted) else { return true }
+            found = (String(decoding: record[0], as: UTF8.self), id)
             return false
         }
         return found
@@ -170,31 +167,60 @@ enum AccountFiles {
     static func groups(of user: String, primary: gid_t, in path: String) -> [gid_t] {
         var result = [primary]
         let wanted = Array(user.utf8)
-        forEachRecord(in: path, minimumFields: 4) { fields in
-            guard let id = number(fields[2]), !result.contains(id),
-                  fields[3].split(separator: UInt8(ascii: ",")).contains(where: { $0.elementsEqual(wanted) }) else { return true }
+        forEachRecord(in: path, minimumFields: 4) { record in
+            guard let id = number(record[2]), !result.contains(id),
+                  record[3].split(separator: UInt8(ascii: ",")).contains(where: { $0.elementsEqual(wanted) })
+            else { return true }
             result.append(id)
             return true
         }
         return result
     }
 
-    /// Calls `body` with the `:`-separated fields of each line that has at
-    /// least `minimumFields`, until it returns false. An unreadable or
-    /// oversized file has no lines.
-    private static func forEachRecord(in path: String, minimumFields: Int, _ body: ([ArraySlice<UInt8>]) -> Bool) {
+    /// One line's first four `:`-separated fields (the fourth runs to the
+    /// next `:` or the end of the line). Field bounds are plain `Int`s: an
+    /// array of `Range<Int>` would cost a runtime conformance lookup at start.
+    private struct Record {
+        let bytes: [UInt8]
+        /// Start and end offset of each field, in order.
+        var bounds: [Int] = []
+        var count: Int { bounds.count / 2 }
+        subscript(field: Int) -> ArraySlice<UInt8> { bytes[bounds[2 * field]..<bounds[2 * field + 1]] }
+    }
+
+    /// Calls `body` with each line that has at least `minimumFields`
+    /// fields, until it returns false. An unreadable or oversized file has
+    /// no lines.
+    private static func forEachRecord(in path: String, minimumFields: Int, _ body: (Record) -> Bool) {
         guard let bytes = readWhole(path) else { return }
-        for line in bytes.split(separator: UInt8(ascii: "\n")) {
-            let fields = line.split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false)
-            guard fields.count >= minimumFields, !fields[0].isEmpty else { continue }
-            if !body(fields) { return }
+        var record = Record(bytes: bytes)
+        record.bounds.reserveCapacity(8)
+        var lineStart = 0
+        while lineStart < bytes.count {
+            let lineEnd = bytes[lineStart...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
+            record.bounds.removeAll(keepingCapacity: true)
+            var fieldStart = lineStart
+            while record.count < 4 {
+                let fieldEnd = bytes[fieldStart..<lineEnd].firstIndex(of: UInt8(ascii: ":")) ?? lineEnd
+                record.bounds.append(fieldStart)
+                record.bounds.append(fieldEnd)
+                if fieldEnd == lineEnd { break }
+                fieldStart = fieldEnd + 1
+            }
+            if record.count >= minimumFields, !record[0].isEmpty, !body(record) { return }
+            lineStart = lineEnd + 1
         }
     }
 
     /// A decimal id, or nil.
     private static func number(_ field: ArraySlice<UInt8>) -> UInt32? {
-        guard !field.isEmpty, field.count <= 10, field.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
-        return UInt32(String(decoding: field, as: UTF8.self))
+        guard !field.isEmpty, field.count <= 10 else { return nil }
+        var value: UInt64 = 0
+        for byte in field {
+            guard byte >= 0x30, byte <= 0x39 else { return nil }
+            value = value * 10 + UInt64(byte - 0x30)
+        }
+        return value <= UInt64(UInt32.max) ? UInt32(value) : nil
     }
 
     /// The file's bytes, at most 16 MiB (account files of real images are
