@@ -50,39 +50,45 @@ final class RestartPolicyTests: XCTestCase {
         XCTAssertEqual(tracker.decide(exit: .exited(1), ranFor: .seconds(5), healthy: true, now: base), .giveUp(.exited(1), restarts: 3, window: .seconds(300)))
     }
 
-    func testAccountFilesWithoutNSS() throws {
-        // The static binary's lookups: straight from the files, supplementary groups included.
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("roost-accounts-\(getpid())")
+    /// Writes `passwd` and `group` into a new folder and passes their
+    /// paths (and the folder) to `body`; the folder goes afterwards.
+    private func withAccountFiles(passwd: String, group: String, _ body: (_ passwd: String, _ group: String, _ dir: String) throws -> Void) throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("roost-accounts-\(getpid())-\(UInt32.random(in: 0 ... .max))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let passwd = dir.appendingPathComponent("passwd").path, group = dir.appendingPathComponent("group").path
-        try "root:x:0:0:root:/root:/bin/sh\nsvc:x:1500:1500::/nonexistent:/usr/sbin/nologin\n".write(toFile: passwd, atomically: true, encoding: .utf8)
-        try "root:x:0:\nsvc:x:1500:\nssl-cert:x:110:svc,other\naudio:x:29:other\nshared:x:2000:root,svc\n".write(toFile: group, atomically: true, encoding: .utf8)
-        XCTAssertEqual(AccountFiles.user(named: "svc", in: passwd)?.uid, 1500)
-        XCTAssertEqual(AccountFiles.user(named: "1500", in: passwd)?.name, "svc")
-        XCTAssertNil(AccountFiles.user(named: "nope", in: passwd))
-        XCTAssertEqual(AccountFiles.group(named: "ssl-cert", in: group)?.gid, 110)
-        XCTAssertEqual(AccountFiles.groups(of: "svc", primary: 1500, in: group), [1500, 110, 2000])
-        XCTAssertEqual(AccountFiles.groups(of: "svc", primary: 1500, in: dir.appendingPathComponent("missing").path), [1500])
+        let passwdPath = dir.appendingPathComponent("passwd").path, groupPath = dir.appendingPathComponent("group").path
+        try passwd.write(toFile: passwdPath, atomically: true, encoding: .utf8)
+        try group.write(toFile: groupPath, atomically: true, encoding: .utf8)
+        try body(passwdPath, groupPath, dir.path)
+    }
+
+    func testAccountFilesWithoutNSS() throws {
+        // The static binary's lookups: straight from the files, supplementary groups included.
+        try withAccountFiles(passwd: "root:x:0:0:root:/root:/bin/sh\nsvc:x:1500:1500::/nonexistent:/usr/sbin/nologin\n",
+                             group: "root:x:0:\nsvc:x:1500:\nssl-cert:x:110:svc,other\naudio:x:29:other\nshared:x:2000:root,svc\n") { passwd, group, dir in
+            XCTAssertEqual(AccountFiles.user(named: "svc", in: passwd)?.uid, 1500)
+            XCTAssertEqual(AccountFiles.user(named: "1500", in: passwd)?.name, "svc")
+            XCTAssertNil(AccountFiles.user(named: "nope", in: passwd))
+            XCTAssertEqual(AccountFiles.group(named: "ssl-cert", in: group)?.gid, 110)
+            XCTAssertEqual(AccountFiles.groups(of: "svc", primary: 1500, in: group), [1500, 110, 2000])
+            XCTAssertEqual(AccountFiles.groups(of: "svc", primary: 1500, in: dir + "/missing"), [1500])
+        }
     }
 
     func testAccountFilesSkipLinesThatAreNotEntries() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("roost-accounts-odd-\(getpid())")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let passwd = dir.appendingPathComponent("passwd").path, group = dir.appendingPathComponent("group").path
         // A comment, a blank line, an NIS entry, an id that is not a number,
         // too few fields, a member list without a trailing newline.
-        try "# accounts\n\n+::::::\nbad:x:12a:1::/:/bin/sh\nshort:x:7\nsvc:x:1500:1501::/:/bin/sh".write(toFile: passwd, atomically: true, encoding: .utf8)
-        try "+:::\nodd:x:-1:svc\nweb:x:33:other,svc".write(toFile: group, atomically: true, encoding: .utf8)
-        XCTAssertNil(AccountFiles.user(named: "bad", in: passwd))
-        XCTAssertNil(AccountFiles.user(named: "short", in: passwd))
-        XCTAssertNil(AccountFiles.user(named: "+", in: passwd))
-        let svc = try XCTUnwrap(AccountFiles.user(named: "svc", in: passwd))
-        XCTAssertEqual([svc.uid, svc.gid], [1500, 1501])
-        XCTAssertEqual(AccountFiles.groups(of: "svc", primary: 1501, in: group), [1501, 33])
-        XCTAssertEqual(AccountFiles.groups(of: "sv", primary: 1501, in: group), [1501], "a member name matches whole")
-        XCTAssertNil(AccountFiles.user(named: "svc", in: dir.path), "a directory is not an account file")
+        try withAccountFiles(passwd: "# accounts\n\n+::::::\nbad:x:12a:1::/:/bin/sh\nshort:x:7\nsvc:x:1500:1501::/:/bin/sh",
+                             group: "+:::\nodd:x:-1:svc\nweb:x:33:other,svc") { passwd, group, dir in
+            XCTAssertNil(AccountFiles.user(named: "bad", in: passwd))
+            XCTAssertNil(AccountFiles.user(named: "short", in: passwd))
+            XCTAssertNil(AccountFiles.user(named: "+", in: passwd))
+            let svc = try XCTUnwrap(AccountFiles.user(named: "svc", in: passwd))
+            XCTAssertEqual([svc.uid, svc.gid], [1500, 1501])
+            XCTAssertEqual(AccountFiles.groups(of: "svc", primary: 1501, in: group), [1501, 33])
+            XCTAssertEqual(AccountFiles.groups(of: "sv", primary: 1501, in: group), [1501], "a member name matches whole")
+            XCTAssertNil(AccountFiles.user(named: "svc", in: dir), "a directory is not an account file")
+        }
     }
 
     func testModes() {
