@@ -28,26 +28,32 @@ mk truepkg /bin/true
 mk sleeppkg "sleep 300"
 start_args() { echo "start $work/$1 --svc-root $work/svc --user-root $work/user"; }
 
-echo "## start and reap /bin/true (hyperfine, 300 runs; ratio to tini from the same run)"
+echo "## start and reap /bin/true (7 alternated rounds of hyperfine, 100 runs each; medians, ratio to tini per round)"
 cmds=("$STATIC $(start_args truepkg) --restart never")
 for r in "${DYNAMIC[@]}"; do cmds+=("$r $(start_args truepkg) --restart never"); done
 # tini running the very run hook roost runs (a /bin/sh script that execs
 # /bin/true): the same service for both, so the difference is the supervisor.
 cmds+=("tini -s -- /bin/true" "dumb-init /bin/true" "tini -s -- $work/truepkg/hooks/run" "/bin/true")
-hyperfine -N --warmup 20 --runs 300 --export-json "$work/start.json" "${cmds[@]}" >/dev/null 2>&1
-python3 - "$work/start.json" <<'PY'
-import json, sys
-results = json.load(open(sys.argv[1]))["results"]
-tini = next(r for r in results if r["command"].startswith("tini"))
-print("| command | mean | median | vs tini |\n| --- | ---: | ---: | ---: |")
-for r in results:
-    name = r["command"].split(" --svc-root")[0].replace(sys.argv[1].rsplit("/", 1)[0] + "/", "")
-    print(f"| `{name}` | {r['mean']*1000:.2f} ms | {r['median']*1000:.2f} ms | {r['median']/tini['median']:.2f}x |")
+# Rounds, not one long run: a shared VM drifts by a third from minute to
+# minute, and alternating puts every command in the same conditions.
+for round in 1 2 3 4 5 6 7; do
+  hyperfine -N --warmup 10 --runs 100 --export-json "$work/start-$round.json" "${cmds[@]}" >/dev/null 2>&1
+done
+python3 - "$work" <<'PY'
+import json, statistics, sys, glob
+rounds = [json.load(open(f))["results"] for f in sorted(glob.glob(sys.argv[1] + "/start-*.json"))]
+print("| command | median | vs tini (median of rounds) | range |\n| --- | ---: | ---: | ---: |")
+for i, first in enumerate(rounds[0]):
+    medians = [r[i]["median"] for r in rounds]
+    ratios = [r[i]["median"] / next(x for x in r if x["command"].startswith("tini"))["median"] for r in rounds]
+    name = first["command"].split(" --svc-root")[0].replace(sys.argv[1] + "/", "")
+    print(f"| `{name}` | {statistics.median(medians)*1000:.2f} ms | {statistics.median(ratios):.2f}x | {min(ratios):.2f}x to {max(ratios):.2f}x |")
 PY
 
-echo; echo "## CPU time of the same (perf stat, task-clock, 200 runs)"
-for c in "$STATIC $(start_args truepkg) --restart never" "tini -s -- /bin/true" "dumb-init /bin/true"; do
-  printf '%-28s ' "${c%% *}"; perf stat -r 200 -x, -e task-clock $c 2>&1 >/dev/null | awk -F, '/task-clock/ {printf "%.2f ms CPU\n", $1}'
+echo; echo "## CPU time and page faults of the same (perf stat, 200 runs; alone: -i, the supervisor's process only)"
+for c in "$STATIC $(start_args truepkg) --restart never" "tini -s -- /bin/true" "dumb-init /bin/true" "tini -s -- $work/truepkg/hooks/run"; do
+  printf '%-28s ' "${c%% *}"; perf stat -r 200 -x, -e task-clock,page-faults $c 2>&1 >/dev/null | awk -F, '/task-clock/ {printf "%.2f ms CPU, ", $1} /page-faults/ {printf "%d faults", $1}'
+  perf stat -r 200 -x, -i -e task-clock,page-faults $c 2>&1 >/dev/null | awk -F, '/task-clock/ {printf "; alone %.2f ms CPU, ", $1} /page-faults/ {printf "%d faults\n", $1}'
 done 2>/dev/null
 
 echo; echo "## roost's own start-up work (package, config layers, all templates) on the bundled example"
