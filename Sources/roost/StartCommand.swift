@@ -24,8 +24,16 @@ enum LifecycleOptions {
         .string("log-format", valueName: "FORMAT", help: "roost's own lines: text or json (also ROOST_LOG_FORMAT)."),
     ]
 
-    /// Checks the values and sets them on `options`.
-    static func apply(_ arguments: ParsedArguments, to options: inout RunOptions, environment: [String: String]) throws {
+    /// What `start` and `dev` run: `settings` (made from `service`, with each
+    /// command's defaults), the binds, and these options, checked.
+    static func runOptions(_ arguments: ParsedArguments, mode: RunOptions.Mode, service: ServiceOptions,
+                           settings: ServiceSettings) throws -> RunOptions {
+        var options = RunOptions()
+        options.mode = mode
+        options.settings = settings
+        options.bindOptions = service.binds
+        options.bindsFile = service.effectiveBindsFile(settings.environment)
+        let environment = settings.environment
         let restart = arguments.string("restart"), maxRestarts = arguments.int("max-restarts")
         let restartWindow = arguments.int("restart-window"), shutdownTimeout = arguments.optionalInt("shutdown-timeout")
         guard let mode = RestartPolicy.Mode(rawValue: restart) else {
@@ -62,6 +70,7 @@ enum LifecycleOptions {
         options.healthTimeout = .seconds(arguments.int("health-timeout"))
         options.initTimeout = .seconds(arguments.int("init-timeout"))
         options.hookTimeout = .seconds(arguments.int("hook-timeout"))
+        return options
     }
 }
 
@@ -109,13 +118,7 @@ enum StartCommand {
 
     static func run(_ arguments: ParsedArguments) throws {
         let service = ServiceOptions(arguments)
-        var options = RunOptions()
-        options.mode = .start
-        options.settings = try service.settings()
-        options.bindOptions = service.binds
-        options.bindsFile = service.effectiveBindsFile(options.settings.environment)
-        try LifecycleOptions.apply(arguments, to: &options, environment: options.settings.environment)
-        runLifecycle(options)
+        runLifecycle(try LifecycleOptions.runOptions(arguments, mode: .start, service: service, settings: try service.settings()))
     }
 }
 
@@ -141,15 +144,10 @@ enum DevCommand {
     static func run(_ arguments: ParsedArguments) throws {
         let service = ServiceOptions(arguments)
         let root = arguments.string("root")
-        var options = RunOptions()
-        options.mode = .dev
         let absolute = root.hasPrefix("/") ? root : currentDirectory() + "/" + root
-        options.settings = try service.settings(defaultSvcRoot: absolute + "/svc", defaultUserRoot: absolute + "/user")
-        options.bindOptions = service.binds
-        options.bindsFile = service.effectiveBindsFile(options.settings.environment)
-        try LifecycleOptions.apply(arguments, to: &options, environment: options.settings.environment)
-        if service.hostname == nil { options.settings.hostname = "localhost" }
-        runLifecycle(options)
+        var settings = try service.settings(defaultSvcRoot: absolute + "/svc", defaultUserRoot: absolute + "/user")
+        if service.hostname == nil { settings.hostname = "localhost" }
+        runLifecycle(try LifecycleOptions.runOptions(arguments, mode: .dev, service: service, settings: settings))
     }
 }
 
