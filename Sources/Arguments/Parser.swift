@@ -83,8 +83,9 @@ public enum Parser {
                 optionsEnded = true
             } else if word.hasPrefix("--") {
                 let body = word.dropFirst(2)
-                let name = body.firstIndex(of: "=").map { String(body[..<$0]) } ?? String(body)
-                let inline = body.firstIndex(of: "=").map { String(body[body.index(after: $0)...]) }
+                let equals = body.firstIndex(of: "=")
+                let name = equals.map { String(body[..<$0]) } ?? String(body)
+                let inline = equals.map { String(body[body.index(after: $0)...]) }
                 guard let i = command.options.firstIndex(where: { $0.long == name }) else {
                     throw UsageError("Unknown option '--\(name)'")
                 }
