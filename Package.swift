@@ -25,8 +25,8 @@ let package = Package(
         // TOML 1.1 decoder (1.0 on request) that keeps source key order: standard library only.
         .target(name: "TOML"),
         // Safe reads (no blocking, no following, capped) and atomic writes of
-        // files in directories others can write to: standard library only.
-        .target(name: "SafeFiles"),
+        // files in directories others can write to: standard library and the C shim.
+        .target(name: "SafeFiles", dependencies: ["CSupport"]),
         // Package model, config layering, render context, Habitat's helpers.
         .target(name: "Habitat", dependencies: ["Handlebars", "TOML", "SafeFiles"]),
         // Key + self-signed certificate, file lock.

@@ -60,6 +60,10 @@ int roost_signal_limit(void) { return _NSIG; }
 
 int roost_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 
+int roost_rename_exchange(const char *from, const char *to) {
+    return renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_EXCHANGE);
+}
+
 int roost_set_child_subreaper(int on) {
     return prctl(PR_SET_CHILD_SUBREAPER, on ? 1UL : 0UL, 0UL, 0UL, 0UL);
 }

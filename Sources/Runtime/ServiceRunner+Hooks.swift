@@ -77,6 +77,14 @@ extension ServiceRunner {
         }
     }
 
+    /// A record an earlier run left (a killed container, a kept volume) must
+    /// not speak for this one. Without a record `roost health` and the
+    /// gateway say unknown, "no check has finished yet": what a fresh record
+    /// would say, for an `unlink` instead of a file written and renamed.
+    func clearHealth() {
+        unlink(layout.healthFile)
+    }
+
     func writeHealth(_ status: HealthRecord.Status, _ summary: String) {
         let record = HealthRecord(status: status, checkedAt: HealthRecord.now(), summary: summary)
         try? AtomicWrite.write(Array(record.encoded.utf8), to: layout.healthFile, mode: 0o644, durable: false)

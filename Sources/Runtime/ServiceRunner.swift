@@ -138,7 +138,7 @@ public final class ServiceRunner {
             log.error(error.description)
             return error.exitCode
         }
-        writeHealth(.unknown, "no check has finished yet")
+        clearHealth()
         loop.onSignal = { [unowned self] signal in self.send(.signal(signal)) }
         if gatewayListener != nil { startGateway() }
         startWatching()

@@ -272,6 +272,23 @@ final class StartTests: XCTestCase {
         XCTAssertTrue((health.stdout + health.stderr).contains("service is down"), health.stdout + health.stderr)
     }
 
+    func testAnEarlierRunsHealthRecordIsNotReported() throws {
+        // A kept service directory whose last run was killed while healthy:
+        // until this run's service is up, `roost health` must not say ok.
+        let svc = dir.appendingPathComponent("svc/demo/.roost")
+        try FileManager.default.createDirectory(at: svc, withIntermediateDirectories: true)
+        try write("ok \(Int(Date().timeIntervalSince1970)) service is up\n", to: svc.appendingPathComponent("health"))
+        let pkg = try TestPackage(in: dir, hooks: ["init": "#!/bin/sh\necho init-is-running\nexec sleep 300\n",
+                                                   "run": "#!/bin/sh\nexec sleep 300\n"])
+        let roost = try start(pkg)
+        roost.waitFor("init-is-running")
+        let health = try shell([roostBinary(), "health", "--svc-root", dir.appendingPathComponent("svc").path])
+        XCTAssertEqual(health.status, 3, health.stdout + health.stderr)
+        XCTAssertTrue(health.stdout.contains("demo: unknown (no check has finished yet)"), health.stdout + health.stderr)
+        roost.signal(SIGTERM)
+        XCTAssertEqual(roost.wait(timeout: 10), 143, roost.output)
+    }
+
     func testInstalledPackageByIdentUsesTheNewestRelease() throws {
         let pkgs = dir.appendingPathComponent("pkgs")
         for (release, code) in [("20200101000000", 5), ("20240101000000", 6)] {

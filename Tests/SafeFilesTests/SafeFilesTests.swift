@@ -1,3 +1,4 @@
+import Dispatch
 import XCTest
 @testable import SafeFiles
 
@@ -89,6 +90,66 @@ final class SafeFileTests: XCTestCase {
         XCTAssertEqual(try SafeFile.read(dir + "/a").get(), Array("old a".utf8))
         XCTAssertEqual(try SafeFile.read(dir + "/b").get(), Array("old b".utf8))
         XCTAssertEqual(entries(), ["a", "b"])
+    }
+
+    /// Runtime state (`durable: false`) is swapped in with RENAME_EXCHANGE
+    /// where a file is already there: the same result as a rename over it.
+    func testQuickReplaceOfRuntimeState() throws {
+        let path = dir + "/health"
+        try AtomicFile.write(Array("unknown 1\n".utf8), to: path, mode: 0o644, durable: false)
+        let old = open(path, O_RDONLY)
+        defer { close(old) }
+        try AtomicFile.write(Array("ok 2\n".utf8), to: path, mode: 0o640, durable: false)
+        XCTAssertEqual(try SafeFile.read(path).get(), Array("ok 2\n".utf8))
+        var st = stat()
+        XCTAssertEqual(fstat(old, &st), 0)
+        XCTAssertEqual(st.st_nlink, 0, "the old file is gone, not left under a temp name")
+        XCTAssertEqual(stat(path, &st), 0)
+        XCTAssertEqual(st.st_mode & 0o777, 0o640)
+        XCTAssertEqual(entries(), ["health"])
+
+        // A planted symlink is replaced, its target left alone.
+        try AtomicFile.write(Array("target".utf8), to: dir + "/target", mode: 0o644)
+        XCTAssertEqual(symlink(dir + "/target", dir + "/pid"), 0)
+        try AtomicFile.write(Array("42".utf8), to: dir + "/pid", mode: 0o644, durable: false)
+        XCTAssertEqual(try SafeFile.read(dir + "/pid").get(), Array("42".utf8))
+        XCTAssertEqual(try SafeFile.read(dir + "/target").get(), Array("target".utf8))
+
+        // A directory in the way is refused, as a rename refuses it, and stays.
+        XCTAssertEqual(mkdir(dir + "/state", 0o755), 0)
+        try AtomicFile.write(Array("inside".utf8), to: dir + "/state/file", mode: 0o644)
+        XCTAssertThrowsError(try AtomicFile.write(Array("x".utf8), to: dir + "/state", mode: 0o644, durable: false))
+        XCTAssertEqual(try SafeFile.read(dir + "/state/file").get(), Array("inside".utf8))
+        XCTAssertEqual(entries(), ["health", "pid", "state", "target"])
+    }
+
+    /// A reader never finds the record missing, empty or half-written while
+    /// it is replaced again and again.
+    func testReadersSeeOldOrNewWhileReplaced() throws {
+        let path = dir + "/health"
+        let versions = [Array("ok 1796190200 service is up\n".utf8), Array("critical 1796190201 service is down: exited with status 1\n".utf8)]
+        try AtomicFile.write(versions[0], to: path, mode: 0o644, durable: false)
+        final class Failures: @unchecked Sendable {
+            let lock = NSLock()
+            var reads: [String] = []
+            func add(_ read: String) { lock.lock(); reads.append(read); lock.unlock() }
+        }
+        let bad = Failures()
+        DispatchQueue.concurrentPerform(iterations: 2) { worker in
+            if worker == 0 {
+                for round in 0..<2000 { try? AtomicFile.write(versions[round % 2], to: path, mode: 0o644, durable: false) }
+            } else {
+                for _ in 0..<20000 {
+                    let seen = SafeFile.read(path)
+                    guard case .success(let bytes) = seen, versions.contains(bytes) else {
+                        bad.add("\(seen)")
+                        continue
+                    }
+                }
+            }
+        }
+        XCTAssertEqual(bad.reads.prefix(3), [], "\(bad.reads.count) bad reads")
+        XCTAssertEqual(entries(), ["health"])
     }
 
     func entries() -> [String] {

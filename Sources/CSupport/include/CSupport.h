@@ -51,6 +51,13 @@ int roost_signal_limit(void);
 /// pipe2(fds, O_CLOEXEC) (not exported by Swift's Glibc module).
 int roost_pipe_cloexec(int fds[2]);
 
+// MARK: files
+
+/// renameat2(from, to, RENAME_EXCHANGE): swaps two existing names in one
+/// step (not exported by Swift's Glibc module). Returns 0, or -1 with errno
+/// set (ENOENT when `to` is missing, EINVAL where the file system cannot).
+int roost_rename_exchange(const char *from, const char *to);
+
 
 /// prctl(PR_SET_CHILD_SUBREAPER, on): orphaned descendants are re-parented to
 /// this process instead of PID 1. Returns 0, or -1 with errno set.
