@@ -1,6 +1,16 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// Generic types such as `[Service]` or `[String: String]` are looked up with
+// direct metadata accessor calls, not by mangled name: the runtime would
+// demangle each name at its first use and scan every protocol conformance in
+// the binary to check its requirements, 1.0 M of the 3.0 M instructions of a
+// `roost start` (BENCHMARKS.md). A frontend flag, so the flags stay ours:
+// dependencies are built as they are.
+let startUpSettings: [SwiftSetting] = [
+    .unsafeFlags(["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors"]),
+]
+
 // Targets follow ../shared/DESIGN.md: Handlebars and TOML are standalone,
 // Habitat joins them, Supervision knows nothing of Habitat, Runtime joins
 // Habitat + Supervision + Certificates, and the `roost` executable stays thin.
@@ -21,14 +31,14 @@ let package = Package(
         // Tiny C shim for what Glibc's Swift module lacks (signalfd, prctl, posix_spawn flags).
         .target(name: "CSupport"),
         // Generic Handlebars engine: standard library only.
-        .target(name: "Handlebars"),
+        .target(name: "Handlebars", swiftSettings: startUpSettings),
         // TOML 1.1 decoder (1.0 on request) that keeps source key order: standard library only.
-        .target(name: "TOML"),
+        .target(name: "TOML", swiftSettings: startUpSettings),
         // Safe reads (no blocking, no following, capped) and atomic writes of
         // files in directories others can write to: standard library and the C shim.
-        .target(name: "SafeFiles", dependencies: ["CSupport"]),
+        .target(name: "SafeFiles", dependencies: ["CSupport"], swiftSettings: startUpSettings),
         // Package model, config layering, render context, Habitat's helpers.
-        .target(name: "Habitat", dependencies: ["Handlebars", "TOML", "SafeFiles"]),
+        .target(name: "Habitat", dependencies: ["Handlebars", "TOML", "SafeFiles"], swiftSettings: startUpSettings),
         // Key + self-signed certificate, file lock.
         .target(name: "Certificates", dependencies: [
             "SafeFiles",
@@ -36,16 +46,16 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
-        ]),
+        ], swiftSettings: startUpSettings),
         // Spawn, signals, the one reaper, hooks, restart policy, health loop.
-        .target(name: "Supervision", dependencies: ["CSupport"]),
+        .target(name: "Supervision", dependencies: ["CSupport"], swiftSettings: startUpSettings),
         // Command-line parsing from declared commands (no reflection), help and usage errors: standard library only.
-        .target(name: "Arguments"),
+        .target(name: "Arguments", swiftSettings: startUpSettings),
         // One service's lifecycle, shared by `start` and `dev`.
-        .target(name: "Runtime", dependencies: ["Habitat", "Supervision", "Certificates", "SafeFiles"]),
+        .target(name: "Runtime", dependencies: ["Habitat", "Supervision", "Certificates", "SafeFiles"], swiftSettings: startUpSettings),
         .executableTarget(name: "roost", dependencies: [
             "Runtime", "Habitat", "Handlebars", "TOML", "Certificates", "Supervision", "SafeFiles", "Arguments",
-        ]),
+        ], swiftSettings: startUpSettings),
 
         // Prints toml-test's tagged JSON for ../shared/toml-test/run.py.
         .executableTarget(name: "toml-test-decoder", dependencies: ["TOML"]),
