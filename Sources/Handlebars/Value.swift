@@ -32,6 +32,13 @@ public struct Object: Sendable, Equatable, Sequence, ExpressibleByDictionaryLite
         for (k, v) in pairs { self[k] = v }
     }
 
+    /// The same for an array, without generic code: the generic init, called
+    /// from another module, looks up `Array`'s associated types at run time,
+    /// which scans every conformance in the binary on its first use.
+    public init(_ pairs: [(String, Value)]) {
+        for (k, v) in pairs { self[k] = v }
+    }
+
     public var count: Int { keys.count }
     public var isEmpty: Bool { keys.isEmpty }
 

@@ -53,9 +53,15 @@ public struct RenderContext: Sendable {
     public var servicePATH: String {
         var seen = Set<String>()
         let inherited = inheritedPATH.utf8.split(separator: UInt8(ascii: ":")).map { String(decoding: $0, as: UTF8.self) }
-        let entries = (package.runtimePath + interpreterPath + inherited)
-            .filter { !$0.isEmpty && seen.insert($0).inserted }
-        return entries.joined(separator: ":")
+        // Appended by hand: `joined(separator:)` is not specialized for
+        // arrays, and its first call looks up Array's associated types in
+        // every conformance of the binary (0.23 M instructions at start).
+        var path = ""
+        for entry in package.runtimePath + interpreterPath + inherited where !entry.isEmpty && seen.insert(entry).inserted {
+            if !path.isEmpty { path += ":" }
+            path += entry
+        }
+        return path
     }
 
     /// Environment variables the package adds for its processes (`pkg.env`).
