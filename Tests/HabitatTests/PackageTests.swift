@@ -93,6 +93,16 @@ final class PackageTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: "/tmp/roost-plan-was-executed"))
     }
 
+    /// A version a command computes cannot be known without running the
+    /// plan: roost uses 0.0.0 (a `$` alone is literal text).
+    func testPlanVersionFromACommandIsUnknown() throws {
+        for (version, expected) in [("$(cat VERSION)", "0.0.0"), ("\"1.$(date +%s)\"", "0.0.0"), ("1.2$", "1.2$"), ("'(1)'", "(1)")] {
+            try put("pkg_name=app\npkg_version=\(version)\n", "v/plan.sh")
+            let p = try PackageLocator.load(dir.appendingPathComponent("v").path, roots: .init(pkgs: "/nonexistent", svc: "/srv/svc"))
+            XCTAssertEqual(p.ident.version, expected, version)
+        }
+    }
+
     /// `$@`, `$1`, `$$` and a lone `$` are not variables roost expands: they
     /// stay literal text, in a value and inside a skipped function body; a
     /// `;` inside `( … )` is skipped. Each of these once made the scanner

@@ -16,7 +16,7 @@ enum PlanPackageReader {
             throw HabitatError(.config, source: planFile, "pkg_name is not set (roost reads plan.sh statically; it must be a literal assignment)")
         }
         let origin = preliminary.scalar("pkg_origin") ?? "local"
-        let version = preliminary.scalar("pkg_version").flatMap { $0.isEmpty || $0.contains("$(") ? nil : $0 } ?? "0.0.0"
+        let version = preliminary.scalar("pkg_version").flatMap { $0.isEmpty || hasCommandSubstitution($0) ? nil : $0 } ?? "0.0.0"
         let release = "0"
         let ident = PackageIdent(origin: origin, name: name, version: version, release: release)
         // The name becomes a directory under --svc-root and --pkgs-root.
@@ -64,5 +64,17 @@ enum PlanPackageReader {
         let binDirs = plan.arrays["pkg_bin_dirs"] ?? []
         pkg.runtimePath = binDirs.map { "\(installPath)/\($0)" }
         return pkg
+    }
+
+    /// Whether `value` holds `$(`: a version computed by a command, which
+    /// roost cannot know without running the plan. (By byte: the
+    /// string-matching `contains` is code a start would touch only for this.)
+    static func hasCommandSubstitution(_ value: String) -> Bool {
+        var previous: UInt8 = 0
+        for byte in value.utf8 {
+            if previous == UInt8(ascii: "$") && byte == UInt8(ascii: "(") { return true }
+            previous = byte
+        }
+        return false
     }
 }
