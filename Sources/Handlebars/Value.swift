@@ -25,6 +25,8 @@ public struct Object: Sendable, Equatable, Sequence, ExpressibleByDictionaryLite
     public init() {}
 
     public init(dictionaryLiteral elements: (String, Value)...) {
+        keys.reserveCapacity(elements.count)
+        storage.reserveCapacity(elements.count)
         for (k, v) in elements { self[k] = v }
     }
 
@@ -36,6 +38,8 @@ public struct Object: Sendable, Equatable, Sequence, ExpressibleByDictionaryLite
     /// from another module, looks up `Array`'s associated types at run time,
     /// which scans every conformance in the binary on its first use.
     public init(_ pairs: [(String, Value)]) {
+        keys.reserveCapacity(pairs.count)
+        storage.reserveCapacity(pairs.count)
         for (k, v) in pairs { self[k] = v }
     }
 

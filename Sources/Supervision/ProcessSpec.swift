@@ -66,7 +66,9 @@ public struct ProcessSpec: Equatable, Sendable {
 
     /// The process environment as a dictionary (for building `environment`).
     public static func currentEnvironment() -> [String: String] {
-        var result: [String: String] = [:]
+        var count = 0
+        while environ[count] != nil { count += 1 }
+        var result = [String: String](minimumCapacity: count)
         var cursor = environ
         while let entry = cursor.pointee {
             cursor += 1
