@@ -28,7 +28,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1.git", exact: "1.7.4"),
     ],
     targets: [
-        // Tiny C shim for what Glibc's Swift module lacks (signalfd, prctl, posix_spawn flags).
+        // Tiny C shim for what Glibc's Swift module lacks (signalfd, prctl, vfork spawn, renameat2).
         .target(name: "CSupport"),
         // Generic Handlebars engine: standard library only.
         .target(name: "Handlebars", swiftSettings: startUpSettings),
