@@ -31,6 +31,8 @@ start_args() { echo "start $work/$1 --svc-root $work/svc --user-root $work/user"
 echo "## start and reap /bin/true (7 alternated rounds of hyperfine, 100 runs each; medians, ratio to tini per round)"
 cmds=("$STATIC $(start_args truepkg) --restart never")
 for r in "${DYNAMIC[@]}"; do cmds+=("$r $(start_args truepkg) --restart never"); done
+# BASELINE=/path/to/an/older/roost puts that binary in the same rounds.
+if [ -n "${BASELINE:-}" ]; then cmds+=("$BASELINE $(start_args truepkg) --restart never"); fi
 # tini running the very run hook roost runs (a /bin/sh script that execs
 # /bin/true): the same service for both, so the difference is the supervisor.
 cmds+=("tini -s -- /bin/true" "dumb-init /bin/true" "tini -s -- $work/truepkg/hooks/run" "/bin/true")
