@@ -229,7 +229,9 @@ public struct Lifecycle {
         case .serviceStopped(let status):
             guard case .stopping(let then) = state else { return [] }
             state = .postStopAfterStop(status: status, then: then)
-            return [.runHook(.postStop)]
+            // As after an exit: once stopped (for good or for a restart),
+            // `roost health` must not go on saying ok.
+            return [.writeHealth(.critical, "service is down: \(status)"), .runHook(.postStop)]
         case .hookFinished(let hook, let outcome):
             return hookFinished(hook, outcome)
         case .initStopped:

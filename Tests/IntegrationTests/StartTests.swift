@@ -272,6 +272,19 @@ final class StartTests: XCTestCase {
         XCTAssertTrue((health.stdout + health.stderr).contains("service is down"), health.stdout + health.stderr)
     }
 
+    func testHealthIsCriticalOnceStopped() throws {
+        // Stopped by a signal rather than exiting on its own: the record
+        // must not go on saying ok after roost has gone.
+        let pkg = try TestPackage(in: dir, hooks: ["run": "#!/bin/sh\necho service-is-ready\nexec sleep 300\n"])
+        let roost = try start(pkg)
+        roost.waitFor("health: ok")
+        roost.signal(SIGTERM)
+        XCTAssertEqual(roost.wait(timeout: 10), 143, roost.output)
+        let health = try shell([roostBinary(), "health", "--svc-root", dir.appendingPathComponent("svc").path])
+        XCTAssertEqual(health.status, 2, health.stdout + health.stderr)
+        XCTAssertTrue(health.stdout.contains("service is down: killed by SIGTERM"), health.stdout + health.stderr)
+    }
+
     func testAnEarlierRunsHealthRecordIsNotReported() throws {
         // A kept service directory whose last run was killed while healthy:
         // until this run's service is up, `roost health` must not say ok.

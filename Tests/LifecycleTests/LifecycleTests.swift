@@ -124,7 +124,8 @@ final class LifecycleTests: XCTestCase {
         XCTAssertEqual(l.handle(.signal(.term)), [.stopWatching], "a second TERM does not stop twice")
         XCTAssertEqual(l.handle(.serviceExited(.signaled(.term), ranFor: .seconds(1), at: t0)), [],
                        "the exit a stop causes is reported by the stop")
-        XCTAssertEqual(l.handle(.serviceStopped(.exited(0))), [.runHook(.postStop)])
+        XCTAssertEqual(l.handle(.serviceStopped(.exited(0))),
+                       [.writeHealth(.critical, "service is down: exited with status 0"), .runHook(.postStop)])
         XCTAssertEqual(exits(l.handle(.hookFinished(.postStop, HookOutcome(status: .exited(1))))), 0)
     }
 
@@ -142,7 +143,8 @@ final class LifecycleTests: XCTestCase {
     func testTermDuringPostStopOfARestartExits() {
         var l = running()
         _ = l.handle(.configChanged(TemplateUpdate(restartReason: "config changed and there is no reconfigure hook")))
-        XCTAssertEqual(l.handle(.serviceStopped(.exited(0))), [.runHook(.postStop)])
+        XCTAssertEqual(l.handle(.serviceStopped(.exited(0))),
+                       [.writeHealth(.critical, "service is down: exited with status 0"), .runHook(.postStop)])
         _ = l.handle(.signal(.term))
         XCTAssertEqual(exits(l.handle(.hookFinished(.postStop, ok))), 0, "the service's status, no new start")
     }
