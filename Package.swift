@@ -5,8 +5,8 @@ import PackageDescription
 // direct metadata accessor calls, not by mangled name: the runtime would
 // demangle each name at its first use and scan every protocol conformance in
 // the binary to check its requirements, 1.0 M of the 3.0 M instructions of a
-// `roost start` (BENCHMARKS.md). A frontend flag, so the flags stay ours:
-// dependencies are built as they are.
+// `roost start` (BENCHMARKS.md). Set on our targets only; the dependencies
+// build unchanged.
 let startUpSettings: [SwiftSetting] = [
     .unsafeFlags(["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors"]),
 ]
