@@ -17,6 +17,11 @@ final class StartTests: XCTestCase {
                  environment: environment, in: dir, prelude: prelude)
     }
 
+    /// `roost health` over this test's service root.
+    func roostHealth() throws -> (status: Int32, stdout: String, stderr: String) {
+        try shell([roostBinary(), "health", "--svc-root", dir.appendingPathComponent("svc").path])
+    }
+
     func testSigtermEndsTheServiceWith143() throws {
         let pkg = try TestPackage(in: dir, hooks: ["run": "#!/bin/sh\necho service-is-ready\nexec sleep 300\n"])
         let roost = try start(pkg)
@@ -267,7 +272,7 @@ final class StartTests: XCTestCase {
         let roost = try start(pkg, ["--restart", "never"])
         roost.waitFor("health: ok")
         XCTAssertEqual(roost.wait(), 3, roost.output)
-        let health = try shell([roostBinary(), "health", "--svc-root", dir.appendingPathComponent("svc").path])
+        let health = try roostHealth()
         XCTAssertEqual(health.status, 2, health.stdout + health.stderr)
         XCTAssertTrue((health.stdout + health.stderr).contains("service is down"), health.stdout + health.stderr)
     }
@@ -280,7 +285,7 @@ final class StartTests: XCTestCase {
         roost.waitFor("health: ok")
         roost.signal(SIGTERM)
         XCTAssertEqual(roost.wait(timeout: 10), 143, roost.output)
-        let health = try shell([roostBinary(), "health", "--svc-root", dir.appendingPathComponent("svc").path])
+        let health = try roostHealth()
         XCTAssertEqual(health.status, 2, health.stdout + health.stderr)
         XCTAssertTrue(health.stdout.contains("service is down: killed by SIGTERM"), health.stdout + health.stderr)
     }
@@ -295,7 +300,7 @@ final class StartTests: XCTestCase {
                                                    "run": "#!/bin/sh\nexec sleep 300\n"])
         let roost = try start(pkg)
         roost.waitFor("init-is-running")
-        let health = try shell([roostBinary(), "health", "--svc-root", dir.appendingPathComponent("svc").path])
+        let health = try roostHealth()
         XCTAssertEqual(health.status, 3, health.stdout + health.stderr)
         XCTAssertTrue(health.stdout.contains("demo: unknown (no check has finished yet)"), health.stdout + health.stderr)
         roost.signal(SIGTERM)
