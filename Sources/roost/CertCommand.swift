@@ -123,7 +123,7 @@ enum CertCommand {
             var sa = stat(), sb = stat()
             if stat(a, &sa) == 0, stat(b, &sb) == 0 { return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino }
             func normal(_ p: String) -> String {
-                let absolute = p.hasPrefix("/") ? p : currentDirectory() + "/" + p
+                let absolute = FileSystem.absolute(p)
                 var parts: [Substring] = []
                 for c in absolute.split(separator: "/") where c != "." {
                     if c == ".." { _ = parts.popLast() } else { parts.append(c) }

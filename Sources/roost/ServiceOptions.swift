@@ -64,7 +64,8 @@ struct ServiceOptions {
             }
             s.packageArgument = pkgIdent
         } else {
-            s.packageArgument = package
+            // A package folder or plan.sh given relative; an ident stays as typed.
+            s.packageArgument = FileSystem.kind(of: package) == .missing ? package : FileSystem.absolute(package)
         }
         // Empty or NUL-holding values would turn into paths relative to
         // wherever roost runs: refuse them before anything is read or made.
@@ -78,9 +79,11 @@ struct ServiceOptions {
               group != ".", group != ".." else {
             throw ValidationError("--group '\(group)' may only hold letters, digits, '_', '-' and '.'")
         }
-        s.pkgsRoot = pkgsRoot
-        s.svcRoot = svcRoot ?? defaultSvcRoot
-        s.userRoot = userRoot ?? defaultUserRoot
+        // Absolute from here on: hooks and the service run in the service
+        // directory, and rendered files name these paths.
+        s.pkgsRoot = FileSystem.absolute(pkgsRoot)
+        s.svcRoot = FileSystem.absolute(svcRoot ?? defaultSvcRoot)
+        s.userRoot = FileSystem.absolute(userRoot ?? defaultUserRoot)
         s.group = group
         if let sysIP {
             var v4 = in_addr(), v6 = in6_addr()
@@ -98,7 +101,7 @@ struct ServiceOptions {
             }
             let path = String(mapping[mapping.index(after: eq)...])
             guard !path.isEmpty else { throw ValidationError("--pkg-path '\(mapping)': the PATH after '=' is empty") }
-            s.pkgPaths.append((ident, path))
+            s.pkgPaths.append((ident, FileSystem.absolute(path)))
         }
         // The syntax of --bind is checked here (exit 64); whether the
         // package declares the bind is a configuration question (78).

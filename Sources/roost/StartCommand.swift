@@ -144,17 +144,11 @@ enum DevCommand {
     static func run(_ arguments: ParsedArguments) throws {
         let service = ServiceOptions(arguments)
         let root = arguments.string("root")
-        let absolute = root.hasPrefix("/") ? root : currentDirectory() + "/" + root
+        let absolute = FileSystem.absolute(root)
         var settings = try service.settings(defaultSvcRoot: absolute + "/svc", defaultUserRoot: absolute + "/user")
         if service.hostname == nil { settings.hostname = "localhost" }
         runLifecycle(try LifecycleOptions.runOptions(arguments, mode: .dev, service: service, settings: settings))
     }
-}
-
-func currentDirectory() -> String {
-    var buffer = [CChar](repeating: 0, count: 4096)
-    guard getcwd(&buffer, buffer.count) != nil else { return "." }
-    return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
 
 /// The bind probe's child process (see `ProbeProtocol`).

@@ -23,6 +23,18 @@ final class PackagePathTests: XCTestCase {
         try HabitatHelpers.makeRenderer(helpers).render(try Template(source: source, name: "hooks/run"), deps)
     }
 
+    func testPathsFromTheCommandLineAreMadeAbsolute() {
+        XCTAssertEqual(FileSystem.absolute("./svc//x/.", from: "/work/"), "/work/svc/x")
+        XCTAssertEqual(FileSystem.absolute(".", from: "/work"), "/work")
+        XCTAssertEqual(FileSystem.absolute("svc", from: "/"), "/svc")
+        XCTAssertEqual(FileSystem.absolute("../svc", from: "/a/b"), "/a/b/../svc", "'..' is left to the kernel: b may be a symlink")
+        XCTAssertEqual(FileSystem.absolute("/hab/svc", from: "/work"), "/hab/svc")
+        XCTAssertEqual(FileSystem.absolute(dir.lastPathComponent, from: dir.deletingLastPathComponent().path), dir.path)
+        let here = FileManager.default.currentDirectoryPath
+        XCTAssertEqual(FileSystem.currentDirectory(), here)
+        XCTAssertEqual(FileSystem.absolute("x"), here == "/" ? "/x" : here + "/x")
+    }
+
     func testPkgPathForUsesThePackagesRoot() throws {
         // core/postgresql's hooks begin `#!{{pkgPathFor "core/bash"}}/bin/bash`.
         let helpers = HabitatHelpers(pkgsRoot: "/tmp/root/pkgs", strictPkgPathFor: true)

@@ -322,6 +322,36 @@ final class StartTests: XCTestCase {
         XCTAssertTrue(roost.output.contains("release 20240101000000"), roost.output)
     }
 
+    /// Paths typed relative to where roost is started: hooks and the service
+    /// run in the service directory, and rendered files name these paths, so
+    /// roost makes them absolute once (a relative --svc-root made every hook
+    /// fail with "cannot start svc/demo/run").
+    func testRelativePathsOnTheCommandLine() throws {
+        let pkg = try TestPackage(in: dir, defaultTOML: "greeting = \"default\"\n",
+                                  config: ["app.conf": "data={{pkg.svc_data_path}}\n"],
+                                  hooks: ["init": "#!/bin/sh\necho init-ran\n",
+                                          "run": "#!/bin/sh\necho \"relative cfg={{pkg.svc_config_path}} path={{pkg.path}} greeting={{cfg.greeting}} pwd=$(pwd)\"\n"])
+        try write("greeting = \"from-user-toml\"\n", to: dir.appendingPathComponent("user/demo/config/user.toml"))
+        let roost = try PID1(self, arguments: ["start", "./pkg-demo/", "--svc-root", "./svc//", "--user-root", "user",
+                                               "--pkgs-root", "pkgs", "--restart", "never"],
+                             in: dir, prelude: "cd '\(dir.path)'")
+        XCTAssertEqual(roost.wait(), 0, roost.output)
+        XCTAssertTrue(roost.output.contains("init-ran"), roost.output)
+        let svc = dir.appendingPathComponent("svc/demo").path
+        XCTAssertTrue(roost.output.contains("relative cfg=\(svc)/config path=\(dir.path)/pkgs/test/demo/1.0.0/0 greeting=from-user-toml pwd=\(svc)\n"),
+                      roost.output)
+        XCTAssertEqual(try String(contentsOfFile: svc + "/config/app.conf", encoding: .utf8), "data=\(svc)/data\n")
+
+        // An installed package's folder, given relative: {{pkg.path}} is absolute.
+        let base = dir.appendingPathComponent("pkgs/test/inst/1.0.0/20240101000000")
+        try write("test/inst/1.0.0/20240101000000\n", to: base.appendingPathComponent("IDENT"))
+        try write("#!/bin/sh\necho \"installed path={{pkg.path}}\"\n", to: base.appendingPathComponent("hooks/run"), executable: true)
+        let installed = try PID1(self, arguments: ["start", "pkgs/test/inst/1.0.0/20240101000000", "--svc-root", "svc", "--restart", "never"],
+                                 in: dir, prelude: "cd '\(dir.path)'")
+        XCTAssertEqual(installed.wait(), 0, installed.output)
+        XCTAssertTrue(installed.output.contains("installed path=\(base.path)\n"), installed.output)
+    }
+
     func testServiceRunsAsItsUserWithThePackagesEnvironment() throws {
         // An installed package: its PATH and RUNTIME_ENVIRONMENT reach the service.
         let base = dir.appendingPathComponent("pkgs/test/envpkg/1.0.0/20240101000000")

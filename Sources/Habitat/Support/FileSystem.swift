@@ -104,6 +104,28 @@ public enum FileSystem {
         return out
     }
 
+    /// The working directory, or nil when it cannot be read (removed, or
+    /// longer than `PATH_MAX`).
+    public static func currentDirectory() -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        guard getcwd(&buffer, buffer.count) != nil else { return nil }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// `path` made absolute against `directory` (default: the working
+    /// directory), with `.` parts and doubled slashes dropped. `..` is kept:
+    /// whether it undoes the part before depends on symlinks. Paths given on
+    /// the command line are turned absolute once at start, because hooks and
+    /// the service run in the service directory, and rendered files name
+    /// these paths (`{{pkg.svc_config_path}}`, `{{pkg.path}}`).
+    public static func absolute(_ path: String, from directory: String? = nil) -> String {
+        guard !path.hasPrefix("/") else { return path }
+        guard let base = directory ?? currentDirectory() else { return path }
+        var parts = base.split(separator: "/", omittingEmptySubsequences: true).filter { $0 != "." }
+        parts += path.split(separator: "/", omittingEmptySubsequences: true).filter { $0 != "." }
+        return "/" + parts.joined(separator: "/")
+    }
+
     /// `path` joined to `component` with exactly one slash.
     public static func join(_ path: String, _ component: String) -> String {
         if path.isEmpty { return component }
