@@ -118,6 +118,24 @@ final class SpawnTests: XCTestCase {
         XCTAssertLessThanOrEqual(Int(stdoutLines(result).last ?? "") ?? 99, 5)
     }
 
+    /// The child's environment block as the kernel holds it: exactly the
+    /// spec's variables, in byte order (the same at every start), values
+    /// with `=`, spaces, newlines or non-ASCII bytes kept whole.
+    func testEnvironmentBlockIsExactAndInByteOrder() throws {
+        let loop = try makeLoop()
+        let environment = ["PATH": "/usr/bin:/bin", "Zed": "last?", "A_B": "x=y=z", "A": "", "B1": "two\nlines", "a": "lower",
+                           "ÜBER": "ünï cödé", "_": "under"]
+        // od, not sh: a shell would add PWD. Its hex dump is the block's bytes.
+        let result = try runToEnd(loop, ProcessSpec(executable: "od", arguments: ["-An", "-v", "-tx1", "/proc/self/environ"],
+                                                    environment: environment,
+                                                    output: .pipe(OutputOptions(forwardStdout: nil, forwardStderr: nil, keepLastLines: 1000))))
+        XCTAssertEqual(result.status, .exited(0))
+        let bytes = stdoutLines(result).flatMap { $0.split(separator: " ").compactMap { UInt8($0, radix: 16) } }
+        let entries = bytes.split(separator: 0, omittingEmptySubsequences: false).dropLast().map { String(decoding: $0, as: UTF8.self) }
+        XCTAssertEqual(entries, environment.map { "\($0.key)=\($0.value)" }.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+        XCTAssertEqual(entries.first, "A=")
+    }
+
     func testChildGetsDefaultSignalsEmptyMaskOwnGroupAndDevNullStdin() throws {
         let loop = try makeLoop()
         // The test process blocks the supervisor's signals and ignores SIGPIPE;
