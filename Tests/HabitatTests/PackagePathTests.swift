@@ -86,5 +86,16 @@ final class PackagePathTests: XCTestCase {
         context.interpreterPath = ["/i/bin"]
         XCTAssertEqual(context.servicePATH, "/p/bin:/i/bin:/usr/bin:/bin")
         XCTAssertEqual(context.packageEnvironment["PATH"], .string("/p/bin:/i/bin:/usr/bin:/bin"), "pkg.env.PATH is the same")
+
+        // Each entry once, where it first appears; empty entries dropped;
+        // prefixes of another entry are other entries; bytes kept as they are.
+        context.package.runtimePath = ["/p/bin", "/p/sbin", "/p/bin"]
+        context.interpreterPath = ["/usr/bin", ""]
+        context.inheritedPATH = "::/usr/bin:/usr/bin/x:/usr/b:/p/sbin:/opt/ünï cödé/bin:/bin:"
+        XCTAssertEqual(context.servicePATH, "/p/bin:/p/sbin:/usr/bin:/usr/bin/x:/usr/b:/opt/ünï cödé/bin:/bin")
+        context.package.runtimePath = []
+        context.interpreterPath = []
+        context.inheritedPATH = ""
+        XCTAssertEqual(context.servicePATH, "")
     }
 }
