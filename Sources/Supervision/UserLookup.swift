@@ -168,52 +168,87 @@ enum AccountFiles {
         var result = [primary]
         let wanted = Array(user.utf8)
         forEachRecord(in: path, minimumFields: 4) { record in
-            guard let id = number(record[2]), !result.contains(id),
-                  record[3].split(separator: UInt8(ascii: ",")).contains(where: { $0.elementsEqual(wanted) })
-            else { return true }
+            guard lists(record[3], wanted), let id = number(record[2]), !result.contains(id) else { return true }
             result.append(id)
             return true
         }
         return result
     }
 
+    /// Whether the comma-separated member list holds `name` (compared in
+    /// place: splitting every line's list made arrays for nothing).
+    private static func lists(_ members: UnsafeBufferPointer<UInt8>, _ name: [UInt8]) -> Bool {
+        guard !name.isEmpty else { return false }
+        var start = 0
+        while start <= members.count {
+            var end = start
+            while end < members.count && members[end] != UInt8(ascii: ",") { end += 1 }
+            if end - start == name.count && members[start..<end].elementsEqual(name) { return true }
+            start = end + 1
+        }
+        return false
+    }
+
     /// One line's first four `:`-separated fields (the fourth runs to the
-    /// next `:` or the end of the line). Field bounds are plain `Int`s: an
-    /// array of `Range<Int>` would cost a runtime conformance lookup at start.
+    /// next `:` or the end of the line), as views into the file's bytes,
+    /// valid only while `forEachRecord` calls its body. Field bounds are a
+    /// fixed tuple of `Int`s: no array per line (and an array of
+    /// `Range<Int>` would cost a runtime conformance lookup at start).
     private struct Record {
-        let bytes: [UInt8]
-        /// Start and end offset of each field, in order.
-        var bounds: [Int] = []
-        var count: Int { bounds.count / 2 }
-        subscript(field: Int) -> ArraySlice<UInt8> { bytes[bounds[2 * field]..<bounds[2 * field + 1]] }
+        let bytes: UnsafeBufferPointer<UInt8>
+        /// Start and end offset of fields 0...3.
+        var bounds: (Int, Int, Int, Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        subscript(field: Int) -> UnsafeBufferPointer<UInt8> {
+            let (start, end): (Int, Int)
+            switch field {
+            case 0: (start, end) = (bounds.0, bounds.1)
+            case 1: (start, end) = (bounds.2, bounds.3)
+            case 2: (start, end) = (bounds.4, bounds.5)
+            default: (start, end) = (bounds.6, bounds.7)
+            }
+            return UnsafeBufferPointer(rebasing: bytes[start..<end])
+        }
+        mutating func add(_ start: Int, _ end: Int) {
+            switch count {
+            case 0: bounds.0 = start; bounds.1 = end
+            case 1: bounds.2 = start; bounds.3 = end
+            case 2: bounds.4 = start; bounds.5 = end
+            default: bounds.6 = start; bounds.7 = end
+            }
+            count += 1
+        }
     }
 
     /// Calls `body` with each line that has at least `minimumFields`
     /// fields, until it returns false. An unreadable or oversized file has
-    /// no lines.
+    /// no lines. (Scanned through a buffer pointer: array slices cost a
+    /// retain and release per field, most of a lookup's time.)
     private static func forEachRecord(in path: String, minimumFields: Int, _ body: (Record) -> Bool) {
-        guard let bytes = readWhole(path) else { return }
-        var record = Record(bytes: bytes)
-        record.bounds.reserveCapacity(8)
-        var lineStart = 0
-        while lineStart < bytes.count {
-            let lineEnd = bytes[lineStart...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
-            record.bounds.removeAll(keepingCapacity: true)
-            var fieldStart = lineStart
-            while record.count < 4 {
-                let fieldEnd = bytes[fieldStart..<lineEnd].firstIndex(of: UInt8(ascii: ":")) ?? lineEnd
-                record.bounds.append(fieldStart)
-                record.bounds.append(fieldEnd)
-                if fieldEnd == lineEnd { break }
-                fieldStart = fieldEnd + 1
+        guard let file = readWhole(path) else { return }
+        file.withUnsafeBufferPointer { bytes in
+            let newline = UInt8(ascii: "\n"), colon = UInt8(ascii: ":")
+            var lineStart = 0
+            while lineStart < bytes.count {
+                var lineEnd = lineStart
+                while lineEnd < bytes.count && bytes[lineEnd] != newline { lineEnd += 1 }
+                var record = Record(bytes: bytes)
+                var fieldStart = lineStart
+                while record.count < 4 {
+                    var fieldEnd = fieldStart
+                    while fieldEnd < lineEnd && bytes[fieldEnd] != colon { fieldEnd += 1 }
+                    record.add(fieldStart, fieldEnd)
+                    if fieldEnd == lineEnd { break }
+                    fieldStart = fieldEnd + 1
+                }
+                if record.count >= minimumFields, !record[0].isEmpty, !body(record) { return }
+                lineStart = lineEnd + 1
             }
-            if record.count >= minimumFields, !record[0].isEmpty, !body(record) { return }
-            lineStart = lineEnd + 1
         }
     }
 
     /// A decimal id, or nil.
-    private static func number(_ field: ArraySlice<UInt8>) -> UInt32? {
+    private static func number(_ field: UnsafeBufferPointer<UInt8>) -> UInt32? {
         guard !field.isEmpty, field.count <= 10 else { return nil }
         var value: UInt64 = 0
         for byte in field {

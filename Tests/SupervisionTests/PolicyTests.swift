@@ -87,7 +87,15 @@ final class RestartPolicyTests: XCTestCase {
             XCTAssertEqual([svc.uid, svc.gid], [1500, 1501])
             XCTAssertEqual(AccountFiles.groups(of: "svc", primary: 1501, in: group), [1501, 33])
             XCTAssertEqual(AccountFiles.groups(of: "sv", primary: 1501, in: group), [1501], "a member name matches whole")
+            XCTAssertEqual(AccountFiles.groups(of: "other", primary: 1501, in: group), [1501, 33], "first in the list")
+            XCTAssertEqual(AccountFiles.groups(of: "", primary: 1501, in: group), [1501], "an empty name is no member")
             XCTAssertNil(AccountFiles.user(named: "svc", in: dir), "a directory is not an account file")
+        }
+        try withAccountFiles(passwd: "", group: "pre:x:40:xsvc,svcx,\nempty:x:42:\nlast:x:41:a,,svc\nagain:x:41:svc\n") { _, group, _ in
+            XCTAssertEqual(AccountFiles.groups(of: "svc", primary: 41, in: group), [41], "no prefix or suffix matches; each id once")
+            XCTAssertEqual(AccountFiles.groups(of: "svc", primary: 1, in: group), [1, 41])
+            XCTAssertEqual(AccountFiles.groups(of: "svcx", primary: 1, in: group), [1, 40])
+            XCTAssertEqual(AccountFiles.groups(of: "", primary: 1, in: group), [1], "an empty list and ',,' hold no one")
         }
     }
 
