@@ -70,6 +70,9 @@ public struct Handlebars {
     public var escaping: Escaping = .html
 
     public init() {
+        // Room for the 16 built-ins and a host's own (Habitat adds 10), so
+        // registering them never rehashes the table.
+        helpers.reserveCapacity(48)
         BuiltinHelpers.register(into: &self)
     }
 
