@@ -45,7 +45,11 @@ public struct HealthRecord: Sendable, Equatable {
 
     /// `status checkedAt summary` on one line.
     public var encoded: String {
-        "\(status.rawValue) \(checkedAt) \(String(summary.map { $0.isNewline ? " " : $0 }))\n"
+        // A summary of printable ASCII (nearly all) is kept as it is, without
+        // the Unicode property lookup of every Character.
+        let plain = summary.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
+        let line = plain ? summary : String(summary.map { $0.isNewline ? " " : $0 })
+        return "\(status.rawValue) \(checkedAt) \(line)\n"
     }
 
     public init?(decoding text: String) {

@@ -35,6 +35,18 @@ final class PackagePathTests: XCTestCase {
         XCTAssertEqual(FileSystem.absolute("x"), here == "/" ? "/x" : here + "/x")
     }
 
+    /// Files are text only when they are valid UTF-8: nothing is repaired.
+    func testUTF8TextAcceptsOnlyValidUTF8() {
+        XCTAssertEqual(FileSystem.utf8Text([]), "")
+        XCTAssertEqual(FileSystem.utf8Text(Array("pkg_name=x\nünï 🦉\u{0}end".utf8)), "pkg_name=x\nünï 🦉\u{0}end")
+        for bad: [UInt8] in [[0xE9], [0x61, 0xFF, 0x62], [0xF0, 0x90, 0x80], [0xC0, 0x80], [0xED, 0xA0, 0x80],
+                             [0xF4, 0x90, 0x80, 0x80], [0x80], [0xEF, 0xBF]] {
+            XCTAssertNil(FileSystem.utf8Text(bad), "\(bad)")
+        }
+        // U+FFFD written in the file is text, not a repair.
+        XCTAssertEqual(FileSystem.utf8Text([0xEF, 0xBF, 0xBD]), "\u{FFFD}")
+    }
+
     func testPkgPathForUsesThePackagesRoot() throws {
         // core/postgresql's hooks begin `#!{{pkgPathFor "core/bash"}}/bin/bash`.
         let helpers = HabitatHelpers(pkgsRoot: "/tmp/root/pkgs", strictPkgPathFor: true)

@@ -41,11 +41,24 @@ public enum FileSystem {
     public static func readText(_ path: String, followSymlinks: Bool = true) -> TextRead {
         switch SafeFile.read(path, followSymlinks: followSymlinks) {
         case .success(let bytes):
-            guard let s = String(validating: bytes, as: UTF8.self) else { return .notText }
+            guard let s = utf8Text(bytes) else { return .notText }
             return .text(s)
         case .failure(.missing): return .missing
         case .failure(let problem): return .unreadable(problem.description)
         }
+    }
+
+    /// The bytes as a string when they are valid UTF-8, else nil. Decoding
+    /// (which would repair) and comparing is a fraction of the cost of the
+    /// generic `String(validating:as:)`, about 150 instructions a byte.
+    public static func utf8Text(_ bytes: [UInt8]) -> String? {
+        let text = String(decoding: bytes, as: UTF8.self)
+        let unchanged = text.utf8.count == bytes.count && bytes.withUnsafeBufferPointer { original in
+            text.utf8.withContiguousStorageIfAvailable { decoded in
+                original.count == 0 || memcmp(decoded.baseAddress!, original.baseAddress!, original.count) == 0
+            } ?? text.utf8.elementsEqual(original)
+        }
+        return unchanged ? text : nil
     }
 
     /// Convenience: the text, or nil when missing, unreadable or not UTF-8.
