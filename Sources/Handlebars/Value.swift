@@ -18,16 +18,23 @@ public enum Value: Sendable, Equatable {
 
 /// An ordered string-keyed map: lookups by key, iteration in insertion order.
 /// Replacing an existing key keeps its position; new keys are appended.
+///
+/// Entries live in one array in order. Most objects are small (a config
+/// table, `pkg`, a member), and for those a scan comparing keys (short keys
+/// are compared in registers) beats hashing every key on insert and lookup;
+/// past `indexedCount` entries a dictionary from key to position is kept too.
 public struct Object: Sendable, Equatable, Sequence, ExpressibleByDictionaryLiteral {
-    public private(set) var keys: [String] = []
-    private var storage: [String: Value] = [:]
+    public typealias Entry = (key: String, value: Value)
+
+    private var entries: [Entry] = []
+    /// Key to position in `entries`; present only past `indexedCount` entries.
+    private var index: [String: Int]?
+    static let indexedCount = 12
 
     public init() {}
 
     public init(dictionaryLiteral elements: (String, Value)...) {
-        keys.reserveCapacity(elements.count)
-        storage.reserveCapacity(elements.count)
-        for (k, v) in elements { self[k] = v }
+        self.init(elements)
     }
 
     public init<S: Sequence>(_ pairs: S) where S.Element == (String, Value) {
@@ -38,41 +45,67 @@ public struct Object: Sendable, Equatable, Sequence, ExpressibleByDictionaryLite
     /// from another module, looks up `Array`'s associated types at run time,
     /// which scans every conformance in the binary on its first use.
     public init(_ pairs: [(String, Value)]) {
-        keys.reserveCapacity(pairs.count)
-        storage.reserveCapacity(pairs.count)
+        entries.reserveCapacity(pairs.count)
+        if pairs.count > Self.indexedCount { index = [String: Int](minimumCapacity: pairs.count) }
         for (k, v) in pairs { self[k] = v }
     }
 
-    public var count: Int { keys.count }
-    public var isEmpty: Bool { keys.isEmpty }
+    public var count: Int { entries.count }
+    public var isEmpty: Bool { entries.isEmpty }
+    /// The keys in insertion order.
+    public var keys: [String] { entries.map(\.key) }
+
+    private func position(of key: String) -> Int? {
+        if let index { return index[key] }
+        for i in entries.indices where entries[i].key == key { return i }
+        return nil
+    }
 
     public subscript(key: String) -> Value? {
-        get { storage[key] }
+        get { position(of: key).map { entries[$0].value } }
         set {
             if let newValue {
-                if storage.updateValue(newValue, forKey: key) == nil { keys.append(key) }
-            } else if storage.removeValue(forKey: key) != nil {
-                keys.removeAll { $0 == key }
+                if let i = position(of: key) {
+                    entries[i].value = newValue
+                } else {
+                    entries.append((key, newValue))
+                    if index != nil {
+                        index![key] = entries.count - 1
+                    } else if entries.count > Self.indexedCount {
+                        rebuildIndex()
+                    }
+                }
+            } else if let i = position(of: key) {
+                entries.remove(at: i)
+                if index != nil { rebuildIndex() }
             }
         }
     }
 
-    /// Key/value pairs in insertion order.
-    public var pairs: [(key: String, value: Value)] { keys.map { ($0, storage[$0]!) } }
+    private mutating func rebuildIndex() {
+        var index = [String: Int](minimumCapacity: entries.count * 2)
+        for (i, entry) in entries.enumerated() { index[entry.key] = i }
+        self.index = index
+    }
 
-    public func makeIterator() -> IndexingIterator<[(key: String, value: Value)]> {
-        pairs.makeIterator()
+    /// Key/value pairs in insertion order.
+    public var pairs: [Entry] { entries }
+
+    public func makeIterator() -> IndexingIterator<[Entry]> {
+        entries.makeIterator()
     }
 
     /// The same entries with keys sorted by Unicode scalar order (as Rust's
     /// `BTreeMap<String, _>` orders them).
     public func sortedByKey() -> Object {
-        Object(keys.sorted { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) }
-            .map { ($0, storage[$0]!) })
+        Object(entries.sorted { $0.key.unicodeScalars.lexicographicallyPrecedes($1.key.unicodeScalars) }
+            .map { ($0.key, $0.value) })
     }
 
+    /// Same keys in the same order with equal values.
     public static func == (lhs: Object, rhs: Object) -> Bool {
-        lhs.keys == rhs.keys && lhs.storage == rhs.storage
+        lhs.entries.count == rhs.entries.count
+            && zip(lhs.entries, rhs.entries).allSatisfy { $0.key == $1.key && $0.value == $1.value }
     }
 }
 
