@@ -156,14 +156,22 @@ public enum AtomicFile {
         }
     }
 
+    // Both by byte: a search by Character (grapheme breaking) or a split
+    // of the whole path cost more than the write itself at start.
     public static func parentDirectory(_ path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "." }
-        return slash == path.startIndex ? "/" : String(path[..<slash])
+        guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return "." }
+        return slash == path.utf8.startIndex ? "/" : String(path[..<slash])
     }
 
+    /// The last non-empty component (`path` itself when it has none).
     static func fileName(_ path: String) -> String {
-        let bytes = path.utf8.split(separator: UInt8(ascii: "/"))
-        return bytes.last.map { String(decoding: $0, as: UTF8.self) } ?? path
+        let bytes = path.utf8, slash = UInt8(ascii: "/")
+        var end = bytes.endIndex
+        while end != bytes.startIndex, bytes[bytes.index(before: end)] == slash { end = bytes.index(before: end) }
+        guard end != bytes.startIndex else { return path }
+        var start = end
+        while start != bytes.startIndex, bytes[bytes.index(before: start)] != slash { start = bytes.index(before: start) }
+        return String(path[start..<end])
     }
 }
 

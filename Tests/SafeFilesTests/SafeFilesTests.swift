@@ -9,6 +9,20 @@ import Glibc
 /// Files planted by a hostile owner of the directory: roost must neither
 /// block on them, follow them, nor read them without bound.
 final class SafeFileTests: XCTestCase {
+    /// Where a temporary file goes and what it is called, for every shape of path.
+    func testParentDirectoryAndFileName() {
+        let cases: [(String, String, String)] = [
+            ("/svc/pkg/PID", "/svc/pkg", "PID"), ("PID", ".", "PID"), ("/PID", "/", "PID"),
+            ("a/b/", "a/b", "b"), ("/", "/", "/"), ("", ".", ""), ("//x//y", "//x/", "y"),
+            ("/svc/ünï cödé/.roost/health", "/svc/ünï cödé/.roost", "health"), ("dir/e\u{301}/f\u{301}", "dir/e\u{301}", "f\u{301}"),
+        ]
+        for (path, parent, name) in cases {
+            XCTAssertEqual(AtomicFile.parentDirectory(path), parent, path)
+            XCTAssertEqual(AtomicFile.fileName(path), name, path)
+        }
+        XCTAssertTrue(AtomicFile.temporaryPath(for: "/svc/pkg/PID").hasPrefix("/svc/pkg/.PID.roost-"))
+    }
+
     var dir = ""
 
     override func setUp() {
