@@ -27,7 +27,7 @@ public enum Help {
         if path.contains(where: { $0.version != nil }) { options.append(row("--version", "Show the version.")) }
         options.append(row("-h, --help", "Show help information."))
         sections.append("OPTIONS:\n" + options.joined())
-        let listed = command.subcommands.filter { !$0.isHidden }
+        let listed = command.subcommands.map(\.command).filter { !$0.isHidden }
         if !listed.isEmpty {
             sections.append("SUBCOMMANDS:\n" + listed.map { row($0.name, $0.abstract) }.joined())
             let name = (["help"] + path.dropFirst().map(\.name)).joined(separator: " ")
@@ -41,7 +41,7 @@ public enum Help {
     public static func usage(_ path: [Command]) -> String {
         let command = path[path.count - 1]
         let name = path.map(\.name).joined(separator: " ")
-        if command.run == nil, command.subcommands.contains(where: { !$0.isHidden }) { return name + " <subcommand>" }
+        if command.run == nil, command.subcommands.contains(where: { !$0.command.isHidden }) { return name + " <subcommand>" }
         let required = command.options.filter(\.isRequired).map(\.label)
         let optional = command.options.filter { !$0.isRequired }.map { "[\($0.label)\($0.kind == .strings ? " ..." : "")]" }
         let arguments = command.arguments.map { $0.isRequired ? $0.label : "[\($0.label)]" }

@@ -13,9 +13,14 @@ enum Roost {
         name: "roost",
         abstract: "Run one Habitat service in a container, without the Supervisor.",
         version: roostVersion,
-        subcommands: [StartCommand.command, DevCommand.command, RenderCommand.command, ConfigCommand.command,
-                      TemplateCommand.command, HealthCommand.command, CertCommand.command,
-                      ProbeBindsCommand.command, HTTPGatewayCommand.command]
+        // Built when named: `roost start` builds only its own option table.
+        subcommands: [
+            Subcommand("start") { StartCommand.command }, Subcommand("dev") { DevCommand.command },
+            Subcommand("render") { RenderCommand.command }, Subcommand("config") { ConfigCommand.command },
+            Subcommand("template") { TemplateCommand.command }, Subcommand("health") { HealthCommand.command },
+            Subcommand("cert") { CertCommand.command },
+            Subcommand("__probe-binds") { ProbeBindsCommand.command }, Subcommand("__http-gateway") { HTTPGatewayCommand.command },
+        ]
     )
 
     static func main() {

@@ -33,6 +33,28 @@ final class ParserTests: XCTestCase {
                       Command(name: "__hidden", isHidden: true, run: { _ in })]
     )
 
+    /// Subcommands declared by name are built only when a command line
+    /// names them, or when help lists them.
+    func testLazySubcommandsAreBuiltWhenNamed() {
+        final class Built: @unchecked Sendable { var names: [String] = [] }
+        let built = Built()
+        func declared(_ name: String, hidden: Bool = false) -> Subcommand {
+            Subcommand(name) {
+                built.names.append(name)
+                return Command(name: name, abstract: "The \(name) command.", isHidden: hidden, run: { _ in })
+            }
+        }
+        let tool = Command(name: "tool", subcommands: [declared("one"), declared("two"), declared("__three", hidden: true)])
+        guard case .run(let path, _) = Parser.resolve(tool, ["two"]) else { return XCTFail("two did not parse") }
+        XCTAssertEqual(path.map(\.name), ["tool", "two"])
+        XCTAssertEqual(built.names, ["two"])
+        guard case .help(let text) = Parser.resolve(tool, ["--help"]) else { return XCTFail("no help") }
+        XCTAssertTrue(text.contains("one                     The one command."), text)
+        XCTAssertFalse(text.contains("__three"), text)
+        guard case .failure(_, let error) = Parser.resolve(tool, ["four"]) else { return XCTFail("four parsed") }
+        XCTAssertEqual(error.message, "Unknown command 'four'")
+    }
+
     func parsed(_ words: [String], file: StaticString = #filePath, line: UInt = #line) -> ParsedArguments? {
         guard case .run(_, let parsed) = Parser.resolve(Self.root, words) else {
             XCTFail("\(words) did not parse: \(Parser.resolve(Self.root, words))", file: file, line: line)
