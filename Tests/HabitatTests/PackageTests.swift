@@ -53,6 +53,17 @@ final class PackageTests: XCTestCase {
         }
     }
 
+    func testIdentParsingAndWhatMayNameAPackage() {
+        XCTAssertEqual(PackageIdent(parsing: "core/nginx")?.description, "core/nginx")
+        XCTAssertEqual(PackageIdent(parsing: "core/nginx/1.25.4/20240101000000")?.release, "20240101000000")
+        XCTAssertEqual(PackageIdent(parsing: "my_org/busybox-static/1.0-ünï")?.version, "1.0-ünï", "a version may hold letters of any script")
+        for bad in ["core", "core/", "/nginx", "core//1.0", "a/b/c/d/e", "co re/nginx", "core/ngi.nx", "core/nginx/..",
+                    "core/nginx/1 0", "core/nginx/1.0\u{A0}", "core/nginx/1.0\u{2003}x", "core/nginx/1.0\u{7F}", "core/nginx/1.0\t",
+                    "core/nginx/1.0/\u{1}", "cöre/nginx", ""] {
+            XCTAssertNil(PackageIdent(parsing: bad), bad)
+        }
+    }
+
     func testPlanReadStatically() throws {
         try put("""
         pkg_name=my-app

@@ -15,7 +15,8 @@ public struct PackageIdent: Sendable, Equatable, Hashable, CustomStringConvertib
     /// Parses `origin/name`, `origin/name/version` or `origin/name/version/release`;
     /// nil for anything else (empty parts, too few or too many parts).
     public init?(parsing text: String) {
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        // Split by byte: a split by Character runs grapheme breaking.
+        let parts = text.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).map { String(Substring($0)) }
         guard (2...4).contains(parts.count), !parts.contains(where: \.isEmpty) else { return nil }
         self.init(origin: parts[0], name: parts[1],
                   version: parts.count > 2 ? parts[2] : nil,
@@ -36,8 +37,11 @@ public struct PackageIdent: Sendable, Equatable, Hashable, CustomStringConvertib
         }
         for (what, value) in [("version", version), ("release", release)] {
             guard let value else { continue }
+            // Printable ASCII other than space and '/' (nearly every version)
+            // passes without a Unicode property lookup per scalar.
+            let plainASCII = value.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "/") }
             guard !value.isEmpty, value != ".", value != "..", value.utf8.count <= 255,
-                  !value.unicodeScalars.contains(where: { $0 == "/" || $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7F })
+                  plainASCII || !value.unicodeScalars.contains(where: { $0 == "/" || $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7F })
             else {
                 return "the \(what) '\(value)' must be one path component (no '/', spaces or control characters, not '.' or '..')"
             }
