@@ -134,9 +134,23 @@ public enum FileSystem {
     public static func absolute(_ path: String, from directory: String? = nil) -> String {
         guard !path.hasPrefix("/") else { return path }
         guard let base = directory ?? currentDirectory() else { return path }
-        var parts = base.split(separator: "/", omittingEmptySubsequences: true).filter { $0 != "." }
-        parts += path.split(separator: "/", omittingEmptySubsequences: true).filter { $0 != "." }
-        return "/" + parts.joined(separator: "/")
+        // Built by byte: `split` and `joined(separator:)` are generic calls
+        // whose first use scans every protocol conformance of the binary
+        // (0.25 M instructions, a quarter of a `roost render .`).
+        var result: [UInt8] = []
+        result.reserveCapacity(base.utf8.count + path.utf8.count + 1)
+        for text in [base, path] {
+            var component: [UInt8] = []
+            for byte in text.utf8 + [UInt8(ascii: "/")] {
+                guard byte == UInt8(ascii: "/") else { component.append(byte); continue }
+                if !component.isEmpty && component != [UInt8(ascii: ".")] {
+                    result.append(UInt8(ascii: "/"))
+                    result += component
+                }
+                component.removeAll(keepingCapacity: true)
+            }
+        }
+        return result.isEmpty ? "/" : String(decoding: result, as: UTF8.self)
     }
 
     /// `path` joined to `component` with exactly one slash.
