@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Habitat
 import Handlebars
+import SafeFiles
 import Supervision
 
 /// The lifecycle of one service, shared by `roost start` (PID 1 in a
@@ -237,7 +238,34 @@ public final class ServiceRunner {
             if case .string(let s) = v { env[k] = s }
         }
         env.removeValue(forKey: ProbeProtocol.requestVariable)
+        // Hooks that call `roost` (the bundled example's init runs `roost
+        // cert ensure`) find this roost even when it was started by path.
+        if let directory = Self.roostDirectory {
+            env["PATH"] = Self.path(env["PATH"] ?? "", appending: directory)
+        }
         return env
+    }
+
+    /// The directory of the running roost binary (nil when unknown).
+    static let roostDirectory: String? = {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard n > 0 else { return nil }
+        let path = String(decoding: buffer[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let directory = AtomicFile.parentDirectory(path)
+        return directory.hasPrefix("/") ? directory : nil
+    }()
+
+    /// `path` with `directory` as its last entry, unless it is an entry already.
+    static func path(_ path: String, appending directory: String) -> String {
+        var start = path.utf8.startIndex
+        while true {
+            let end = path.utf8[start...].firstIndex(of: UInt8(ascii: ":")) ?? path.utf8.endIndex
+            if path.utf8[start..<end].elementsEqual(directory.utf8) { return path }
+            if end == path.utf8.endIndex { break }
+            start = path.utf8.index(after: end)
+        }
+        return path.isEmpty ? directory : path + ":" + directory
     }
 
     /// The program that is the service: the rendered run hook, the package's

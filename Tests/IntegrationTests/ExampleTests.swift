@@ -87,6 +87,23 @@ final class ExampleTests: XCTestCase {
         return p
     }
 
+    /// A project folder with a space in its name (`roost dev` keeps its
+    /// service directories under it): the example's hooks and nginx.conf
+    /// quote the paths they are given.
+    func testRunsUnderAFolderWithASpace() throws {
+        let port = freePort()
+        let svc = dir.appendingPathComponent("my svc")
+        let roost = try PID1(self, arguments: ["start", repositoryRoot.path, "--svc-root", svc.path,
+                                               "--user-root", dir.appendingPathComponent("my user").path, "--health-interval", "1"],
+                             environment: ["HAB_TLS_FRONT": "port = \(port)\n"], in: dir)
+        roost.waitFor("health: ok", timeout: 60)
+        let answer = try shell(["curl", "-sS", "--max-time", "5", "--cacert", svc.appendingPathComponent("tls-front/data/cert.pem").path,
+                                "https://localhost:\(port)/healthz"])
+        XCTAssertEqual(answer.stdout, "ok\n", answer.stderr + roost.output)
+        roost.signal(SIGTERM)
+        XCTAssertEqual(roost.wait(timeout: 30), 0, roost.output)
+    }
+
     func testProxiesToTheBindWhenPresentAndToTheFallbackWhenAbsent() throws {
         let bindPort = freePort("127.0.0.2"), fallbackPort = freePort(), port = freePort()
         _ = try backend("127.0.0.2", bindPort, body: "from the bind\n")

@@ -352,6 +352,23 @@ final class StartTests: XCTestCase {
         XCTAssertTrue(installed.output.contains("installed path=\(base.path)\n"), installed.output)
     }
 
+    /// Hooks that call `roost` find the roost running them even when it was
+    /// started by its path and its folder is not on PATH; a PATH that has
+    /// it already is left as it is.
+    func testHooksFindRoostStartedByPath() throws {
+        let pkg = try TestPackage(in: dir, hooks: ["run": "#!/bin/sh\necho \"found=$(command -v roost) path=$PATH\"\n"])
+        // The directory of the binary itself (/proc/self/exe): symlinks resolved.
+        let binary = URL(fileURLWithPath: roostBinary()).resolvingSymlinksInPath()
+        let roostDirectory = binary.deletingLastPathComponent().path
+        let roost = try start(pkg, ["--restart", "never"], environment: ["PATH": "/usr/bin:/bin"])
+        XCTAssertEqual(roost.wait(), 0, roost.output)
+        XCTAssertTrue(roost.output.contains("found=\(binary.path) path=/usr/bin:/bin:\(roostDirectory)\n"), roost.output)
+
+        let again = try start(pkg, ["--restart", "never"], environment: ["PATH": "\(roostDirectory):/usr/bin:/bin"])
+        XCTAssertEqual(again.wait(), 0, again.output)
+        XCTAssertTrue(again.output.contains(" path=\(roostDirectory):/usr/bin:/bin\n"), again.output)
+    }
+
     func testServiceRunsAsItsUserWithThePackagesEnvironment() throws {
         // An installed package: its PATH and RUNTIME_ENVIRONMENT reach the service.
         let base = dir.appendingPathComponent("pkgs/test/envpkg/1.0.0/20240101000000")
