@@ -100,7 +100,8 @@ final class CStringArray {
         pointer = .allocate(capacity: count + 1)
         var index = 0
         for (name, value) in environment {
-            let entry = UnsafeMutablePointer<CChar>.allocate(capacity: name.utf8.count + value.utf8.count + 2)
+            // malloc, as strdup would: deinit frees every entry with free().
+            let entry = malloc(name.utf8.count + value.utf8.count + 2)!.assumingMemoryBound(to: CChar.self)
             let afterName = copyUTF8(name, to: entry)
             afterName.pointee = CChar(UInt8(ascii: "="))
             copyUTF8(value, to: afterName + 1).pointee = 0
