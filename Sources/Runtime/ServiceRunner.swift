@@ -258,13 +258,20 @@ public final class ServiceRunner {
 
     /// `path` with `directory` as its last entry, unless it is an entry already.
     static func path(_ path: String, appending directory: String) -> String {
-        var start = path.utf8.startIndex
-        while true {
-            let end = path.utf8[start...].firstIndex(of: UInt8(ascii: ":")) ?? path.utf8.endIndex
-            if path.utf8[start..<end].elementsEqual(directory.utf8) { return path }
-            if end == path.utf8.endIndex { break }
-            start = path.utf8.index(after: end)
+        var entries = path, wanted = directory
+        let present = entries.withUTF8 { bytes in
+            wanted.withUTF8 { want in
+                var start = 0
+                for index in 0...bytes.count where index == bytes.count || bytes[index] == UInt8(ascii: ":") {
+                    if index - start == want.count && (want.isEmpty || memcmp(bytes.baseAddress! + start, want.baseAddress!, want.count) == 0) {
+                        return true
+                    }
+                    start = index + 1
+                }
+                return false
+            }
         }
+        if present { return path }
         return path.isEmpty ? directory : path + ":" + directory
     }
 

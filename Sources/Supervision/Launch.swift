@@ -99,7 +99,13 @@ final class CStringArray {
         count = environment.count
         pointer = .allocate(capacity: count + 1)
         var index = 0
+        let inherited = ProcessSpec.inheritedNonUTF8
         for (name, value) in environment {
+            if let original = inherited[name], original.value.utf8.elementsEqual(value.utf8) {
+                pointer[index] = strdup(original.entry.map { CChar(bitPattern: $0) } + [0])
+                index += 1
+                continue
+            }
             // malloc, as strdup would: deinit frees every entry with free().
             let entry = malloc(name.utf8.count + value.utf8.count + 2)!.assumingMemoryBound(to: CChar.self)
             let afterName = copyUTF8(name, to: entry)

@@ -64,6 +64,27 @@ public struct ProcessSpec: Equatable, Sendable {
         case pipe(OutputOptions)
     }
 
+    /// roost's own environment entries that are not UTF-8, by the name and
+    /// value `currentEnvironment` gives them (invalid bytes replaced by
+    /// U+FFFD), with their exact bytes (`NAME=value`). A child given that
+    /// same name and value gets the original bytes back: roost passes on
+    /// byte for byte what it does not change, as tini does.
+    static let inheritedNonUTF8: [String: (value: String, entry: [UInt8])] = {
+        var found: [String: (value: String, entry: [UInt8])] = [:]
+        var cursor = environ
+        while let entry = cursor.pointee {
+            cursor += 1
+            let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(entry).assumingMemoryBound(to: UInt8.self), count: strlen(entry))
+            // Nearly every entry is ASCII: only the others are decoded.
+            guard bytes.contains(where: { $0 >= 0x80 }), let equals = bytes.firstIndex(of: UInt8(ascii: "=")) else { continue }
+            let name = String(decoding: bytes[..<equals], as: UTF8.self), value = String(decoding: bytes[(equals + 1)...], as: UTF8.self)
+            if name.utf8.count + value.utf8.count + 1 != bytes.count || !(Array(name.utf8) + [UInt8(ascii: "=")] + Array(value.utf8)).elementsEqual(bytes) {
+                found[name] = (value, Array(bytes))
+            }
+        }
+        return found
+    }()
+
     /// The process environment as a dictionary (for building `environment`).
     public static func currentEnvironment() -> [String: String] {
         var count = 0

@@ -369,6 +369,16 @@ final class StartTests: XCTestCase {
         XCTAssertTrue(again.output.contains(" path=\(roostDirectory):/usr/bin:/bin\n"), again.output)
     }
 
+    /// Variables roost does not change reach the service byte for byte, even
+    /// when they are not UTF-8 (they reached it with U+FFFD in their place).
+    func testEnvironmentThatIsNotUTF8PassesUnchanged() throws {
+        let pkg = try TestPackage(in: dir, hooks: ["run": "#!/bin/sh\nprintf 'odd=%s|' \"$ODD\" | od -An -tx1 | tr -d ' \\n'; echo\n"])
+        let roost = try start(pkg, ["--restart", "never"], prelude: "export ODD=\"$(printf 'caf\\351')\" PLAIN=x")
+        XCTAssertEqual(roost.wait(), 0, roost.output)
+        // "odd=caf" 0xE9 "|"
+        XCTAssertTrue(roost.output.contains("6f64643d636166e97c\n"), roost.output)
+    }
+
     func testServiceRunsAsItsUserWithThePackagesEnvironment() throws {
         // An installed package: its PATH and RUNTIME_ENVIRONMENT reach the service.
         let base = dir.appendingPathComponent("pkgs/test/envpkg/1.0.0/20240101000000")
