@@ -119,9 +119,7 @@ extension Value: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral,
     public init(booleanLiteral value: Bool) { self = .bool(value) }
     public init(arrayLiteral elements: Value...) { self = .array(elements) }
     public init(dictionaryLiteral elements: (String, Value)...) {
-        var o = Object()
-        for (k, v) in elements { o[k] = v }
-        self = .object(o)
+        self = .object(Object(elements))
     }
     public init(nilLiteral: ()) { self = .null }
 }

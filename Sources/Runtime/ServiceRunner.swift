@@ -241,7 +241,7 @@ public final class ServiceRunner {
         // Hooks that call `roost` (the bundled example's init runs `roost
         // cert ensure`) find this roost even when it was started by path.
         if let directory = Self.roostDirectory {
-            env["PATH"] = Self.path(env["PATH"] ?? "", appending: directory)
+            env["PATH"] = RenderContext.mergedPATH([env["PATH"] ?? "", directory])
         }
         return env
     }
@@ -255,25 +255,6 @@ public final class ServiceRunner {
         let directory = AtomicFile.parentDirectory(path)
         return directory.hasPrefix("/") ? directory : nil
     }()
-
-    /// `path` with `directory` as its last entry, unless it is an entry already.
-    static func path(_ path: String, appending directory: String) -> String {
-        var entries = path, wanted = directory
-        let present = entries.withUTF8 { bytes in
-            wanted.withUTF8 { want in
-                var start = 0
-                for index in 0...bytes.count where index == bytes.count || bytes[index] == UInt8(ascii: ":") {
-                    if index - start == want.count && (want.isEmpty || memcmp(bytes.baseAddress! + start, want.baseAddress!, want.count) == 0) {
-                        return true
-                    }
-                    start = index + 1
-                }
-                return false
-            }
-        }
-        if present { return path }
-        return path.isEmpty ? directory : path + ":" + directory
-    }
 
     /// The program that is the service: the rendered run hook, the package's
     /// run script, or a script made from a plan's `pkg_svc_run`.

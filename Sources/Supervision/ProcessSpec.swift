@@ -71,14 +71,11 @@ public struct ProcessSpec: Equatable, Sendable {
     /// byte for byte what it does not change, as tini does.
     static let inheritedNonUTF8: [String: (value: String, entry: [UInt8])] = {
         var found: [String: (value: String, entry: [UInt8])] = [:]
-        var cursor = environ
-        while let entry = cursor.pointee {
-            cursor += 1
-            let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(entry).assumingMemoryBound(to: UInt8.self), count: strlen(entry))
+        forEachEnvironmentEntry { bytes in
             // Nearly every entry is ASCII: only the others are decoded.
-            guard bytes.contains(where: { $0 >= 0x80 }), let equals = bytes.firstIndex(of: UInt8(ascii: "=")) else { continue }
-            let name = String(decoding: bytes[..<equals], as: UTF8.self), value = String(decoding: bytes[(equals + 1)...], as: UTF8.self)
-            if name.utf8.count + value.utf8.count + 1 != bytes.count || !(Array(name.utf8) + [UInt8(ascii: "=")] + Array(value.utf8)).elementsEqual(bytes) {
+            guard bytes.contains(where: { $0 >= 0x80 }), let (name, value) = nameAndValue(bytes) else { return }
+            // Decoding replaced some bytes: the entry is not UTF-8.
+            if name.utf8.count + 1 + value.utf8.count != bytes.count || !(name + "=" + value).utf8.elementsEqual(bytes) {
                 found[name] = (value, Array(bytes))
             }
         }
@@ -90,17 +87,28 @@ public struct ProcessSpec: Equatable, Sendable {
         var count = 0
         while environ[count] != nil { count += 1 }
         var result = [String: String](minimumCapacity: count)
+        forEachEnvironmentEntry { bytes in
+            if let (name, value) = nameAndValue(bytes) { result[name] = value }
+        }
+        return result
+    }
+
+    /// Calls `body` with the bytes of each `NAME=value` entry of `environ`.
+    public static func forEachEnvironmentEntry(_ body: (UnsafeBufferPointer<UInt8>) -> Void) {
         var cursor = environ
         while let entry = cursor.pointee {
             cursor += 1
-            // Split at the first '=' byte: a search by `Character` costs
-            // grapheme breaking of every entry (and a value that starts
-            // with a combining mark would join the '=' into one Character).
-            let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(entry).assumingMemoryBound(to: UInt8.self), count: strlen(entry))
-            guard let equals = bytes.firstIndex(of: UInt8(ascii: "=")) else { continue }
-            result[String(decoding: bytes[..<equals], as: UTF8.self)] = String(decoding: bytes[(equals + 1)...], as: UTF8.self)
+            body(UnsafeBufferPointer(start: UnsafeRawPointer(entry).assumingMemoryBound(to: UInt8.self), count: strlen(entry)))
         }
-        return result
+    }
+
+    /// An entry's name and value, split at the first '=' byte (a search by
+    /// `Character` costs grapheme breaking of every entry, and a value that
+    /// starts with a combining mark would join the '=' into one Character);
+    /// bytes that are not UTF-8 become U+FFFD. nil without an '='.
+    static func nameAndValue(_ bytes: UnsafeBufferPointer<UInt8>) -> (name: String, value: String)? {
+        guard let equals = bytes.firstIndex(of: UInt8(ascii: "=")) else { return nil }
+        return (String(decoding: bytes[..<equals], as: UTF8.self), String(decoding: bytes[(equals + 1)...], as: UTF8.self))
     }
 }
 

@@ -122,21 +122,12 @@ struct ServiceOptions {
     func effectiveBindsFile(_ environment: [String: String]) -> String? { bindsFile ?? environment["ROOST_BINDS_FILE"] }
 }
 
-/// Calls `body` with the bytes of each `NAME=value` entry of `environ`.
-private func forEachEnvironmentEntry(_ body: (UnsafeBufferPointer<UInt8>) -> Void) {
-    var p = environ
-    while let entry = p.pointee {
-        p += 1
-        body(UnsafeBufferPointer(start: UnsafeRawPointer(entry).assumingMemoryBound(to: UInt8.self), count: strlen(entry)))
-    }
-}
-
 /// The first `HAB_*` variable whose value is not UTF-8, as a configuration
 /// error naming it and the bad byte (`ProcessSpec.currentEnvironment` would quietly
 /// replace such bytes with U+FFFD).
 func nonUTF8HabitatVariable() -> HabitatError? {
     var found: HabitatError?
-    forEachEnvironmentEntry { bytes in
+    ProcessSpec.forEachEnvironmentEntry { bytes in
         guard found == nil, bytes.starts(with: "HAB_".utf8), let eq = bytes.firstIndex(of: UInt8(ascii: "=")) else { return }
         let value = Array(bytes[(eq + 1)...])
         if String(validating: value, as: UTF8.self) == nil {

@@ -51,11 +51,17 @@ public struct RenderContext: Sendable {
     /// The PATH services and hooks get: the package's runtime path, the
     /// interpreter package's, then roost's.
     public var servicePATH: String {
-        // Built as bytes: a Set, `split`, `joined(separator:)` and String
-        // appends cost about 50,000 instructions for a dozen entries, and
-        // this runs for the render context and for every process spawned.
+        Self.mergedPATH(package.runtimePath + interpreterPath + [inheritedPATH])
+    }
+
+    /// `lists` (each a PATH or one folder) as one PATH: every entry once,
+    /// where it first appears, empty entries dropped. Built as bytes: a Set,
+    /// `split`, `joined(separator:)` and String appends cost about 50,000
+    /// instructions for a dozen entries, and this runs for the render
+    /// context and for every process spawned.
+    public static func mergedPATH(_ lists: [String]) -> String {
         var path: [UInt8] = []
-        path.reserveCapacity(inheritedPATH.utf8.count + 256)
+        path.reserveCapacity(lists.reduce(0) { $0 + $1.utf8.count + 1 })
         var starts: [Int] = []   // where each entry begins in `path`
         func add(_ entry: UnsafeBufferPointer<UInt8>) {
             guard !entry.isEmpty else { return }
@@ -70,15 +76,13 @@ public struct RenderContext: Sendable {
             starts.append(path.count)
             path.append(contentsOf: entry)
         }
-        for var entry in package.runtimePath + interpreterPath {
-            entry.withUTF8 { add($0) }
-        }
-        var inherited = inheritedPATH
-        inherited.withUTF8 { bytes in
-            var start = 0
-            for index in 0...bytes.count where index == bytes.count || bytes[index] == UInt8(ascii: ":") {
-                add(UnsafeBufferPointer(rebasing: bytes[start..<index]))
-                start = index + 1
+        for var list in lists {
+            list.withUTF8 { bytes in
+                var start = 0
+                for index in 0...bytes.count where index == bytes.count || bytes[index] == UInt8(ascii: ":") {
+                    add(UnsafeBufferPointer(rebasing: bytes[start..<index]))
+                    start = index + 1
+                }
             }
         }
         return String(decoding: path, as: UTF8.self)
