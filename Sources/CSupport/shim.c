@@ -95,13 +95,21 @@ int roost_wtermsig(int status) { return WTERMSIG(status); }
 //   - runs with every signal blocked until its dispositions are all reset to
 //     SIG_DFL, so no handler of the parent can run on shared memory.
 
-// Sends (stage, errno) to the parent through the close-on-exec pipe and
-// exits. 8 bytes into an empty pipe cannot be a short write.
+// Where the child reports the step that failed. It lives in roost_spawn's
+// frame: with vfork the child writes the parent's memory, so the parent reads
+// it as soon as vfork returns (glibc's posix_spawn does the same); a pipe would
+// cost four system calls per spawn. Volatile: vfork returns twice, and the
+// parent must read what the child stored, not a value cached before.
+struct child_report {
+    volatile int stage;
+    volatile int error;
+};
+
+// Records (stage, errno) for the parent and exits.
 __attribute__((noreturn))
-static void child_fail(int report_fd, int stage) {
-    int message[2] = { stage, errno };
-    ssize_t ignored = write(report_fd, message, sizeof message);
-    (void)ignored;
+static void child_fail(struct child_report *report, int stage) {
+    report->error = errno;
+    report->stage = stage;
     _exit(127);
 }
 
@@ -125,7 +133,7 @@ static void child_cloexec_rest(void) {
 }
 
 __attribute__((noreturn))
-static void child_main(const struct roost_spawn_request *req, int report_fd, const sigset_t *empty) {
+static void child_main(const struct roost_spawn_request *req, struct child_report *report, const sigset_t *empty) {
     // Every signal is blocked (the parent blocked all before vfork): first make
     // every disposition SIG_DFL (SIG_IGN would otherwise survive execve).
     // Raw rt_sigaction: glibc's wrapper refuses signals 32 and 33 (reserved
@@ -137,56 +145,49 @@ static void child_main(const struct roost_spawn_request *req, int report_fd, con
         (void)syscall(SYS_rt_sigaction, sig, zero_action, NULL, (size_t)(_NSIG / 8));
 
     if (req->new_session) {
-        if (setsid() < 0) child_fail(report_fd, ROOST_STAGE_SESSION);
+        if (setsid() < 0) child_fail(report, ROOST_STAGE_SESSION);
     } else {
-        if (setpgid(0, 0) < 0) child_fail(report_fd, ROOST_STAGE_SESSION);
+        if (setpgid(0, 0) < 0) child_fail(report, ROOST_STAGE_SESSION);
     }
 
     // Groups, then gid, then uid: after setuid we could no longer change them.
     if (req->set_groups && syscall(SYS_setgroups, (size_t)req->ngroups, req->groups) < 0)
-        child_fail(report_fd, ROOST_STAGE_GROUPS);
+        child_fail(report, ROOST_STAGE_GROUPS);
     if (req->set_gid && syscall(SYS_setgid, req->gid) < 0)
-        child_fail(report_fd, ROOST_STAGE_GID);
+        child_fail(report, ROOST_STAGE_GID);
     if (req->set_uid && syscall(SYS_setuid, req->uid) < 0)
-        child_fail(report_fd, ROOST_STAGE_UID);
+        child_fail(report, ROOST_STAGE_UID);
 
     // After the id change, so the directory must be usable by the service user.
-    if (req->cwd && chdir(req->cwd) < 0) child_fail(report_fd, ROOST_STAGE_CHDIR);
+    if (req->cwd && chdir(req->cwd) < 0) child_fail(report, ROOST_STAGE_CHDIR);
 
     int in = req->stdin_fd;
     if (in < 0) {
         in = open("/dev/null", O_RDONLY | O_CLOEXEC);
-        if (in < 0) child_fail(report_fd, ROOST_STAGE_STDIO);
+        if (in < 0) child_fail(report, ROOST_STAGE_STDIO);
     }
     in = child_lift(in);
     int out = child_lift(req->stdout_fd);
     int err = child_lift(req->stderr_fd);
     if (in < 0 || (req->stdout_fd >= 0 && out < 0) || (req->stderr_fd >= 0 && err < 0))
-        child_fail(report_fd, ROOST_STAGE_STDIO);
+        child_fail(report, ROOST_STAGE_STDIO);
     // dup2 clears close-on-exec on the target; sources are >= 3 and close at exec.
-    if (dup2(in, 0) < 0) child_fail(report_fd, ROOST_STAGE_STDIO);
-    if (out >= 0 && dup2(out, 1) < 0) child_fail(report_fd, ROOST_STAGE_STDIO);
-    if (err >= 0 && dup2(err, 2) < 0) child_fail(report_fd, ROOST_STAGE_STDIO);
+    if (dup2(in, 0) < 0) child_fail(report, ROOST_STAGE_STDIO);
+    if (out >= 0 && dup2(out, 1) < 0) child_fail(report, ROOST_STAGE_STDIO);
+    if (err >= 0 && dup2(err, 2) < 0) child_fail(report, ROOST_STAGE_STDIO);
 
     child_cloexec_rest();
 
     // Dispositions are default now, so unblocking is safe.
     (void)sigprocmask(SIG_SETMASK, empty, NULL);
     execve(req->path, req->argv, req->envp);
-    child_fail(report_fd, ROOST_STAGE_EXEC);
+    child_fail(report, ROOST_STAGE_EXEC);
 }
 
 pid_t roost_spawn(const struct roost_spawn_request *req, int *stage, int *error) {
     *stage = ROOST_STAGE_NONE;
     *error = 0;
-
-    // Exec failure is reported through this pipe; a successful execve closes it.
-    int report[2];
-    if (pipe2(report, O_CLOEXEC) < 0) {
-        *stage = ROOST_STAGE_PIPE;
-        *error = errno;
-        return -1;
-    }
+    struct child_report report = { ROOST_STAGE_NONE, 0 };
 
     // Prepared here so the child only has to make system calls.
     sigset_t all, empty, saved;
@@ -195,32 +196,25 @@ pid_t roost_spawn(const struct roost_spawn_request *req, int *stage, int *error)
     pthread_sigmask(SIG_SETMASK, &all, &saved);
 
     pid_t pid = vfork();
-    if (pid == 0) child_main(req, report[1], &empty);
+    if (pid == 0) child_main(req, &report, &empty);
     int fork_errno = errno;
 
     pthread_sigmask(SIG_SETMASK, &saved, NULL);
-    close(report[1]);
     if (pid < 0) {
-        close(report[0]);
         *stage = ROOST_STAGE_FORK;
         *error = fork_errno;
         return -1;
     }
-
-    int message[2];
-    ssize_t n;
-    do {
-        n = read(report[0], message, sizeof message);
-    } while (n < 0 && errno == EINTR);
-    close(report[0]);
-    if (n == (ssize_t)sizeof message) {
+    // vfork has returned: the child has called execve successfully (the
+    // report is untouched) or has stored its failure and exited.
+    if (report.stage != ROOST_STAGE_NONE) {
         // The child never became the requested program and has already
         // exited 127. Reap exactly that pid here (the only waitpid outside the
         // Reaper): no caller knows it, and a stray "exit 127" would mislead.
         int status;
         while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
-        *stage = message[0];
-        *error = message[1];
+        *stage = report.stage;
+        *error = report.error;
         return -1;
     }
     return pid;

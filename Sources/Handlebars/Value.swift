@@ -46,8 +46,22 @@ public struct Object: Sendable, Equatable, Sequence, ExpressibleByDictionaryLite
     /// which scans every conformance in the binary on its first use.
     public init(_ pairs: [(String, Value)]) {
         entries.reserveCapacity(pairs.count)
-        if pairs.count > Self.indexedCount { index = [String: Int](minimumCapacity: pairs.count) }
-        for (k, v) in pairs { self[k] = v }
+        guard pairs.count > Self.indexedCount else {
+            for (k, v) in pairs { self[k] = v }
+            return
+        }
+        // One hash per key: `updateValue` finds a repeated key and inserts a
+        // new one in the same step (a lookup, then an insert, hashed twice).
+        var index = [String: Int](minimumCapacity: pairs.count)
+        for (k, v) in pairs {
+            if let earlier = index.updateValue(entries.count, forKey: k) {
+                index[k] = earlier
+                entries[earlier].value = v
+            } else {
+                entries.append((k, v))
+            }
+        }
+        self.index = index
     }
 
     public var count: Int { entries.count }

@@ -38,6 +38,31 @@ final class ObjectTests: XCTestCase {
         XCTAssertEqual(big, shrunk, "built differently, same entries")
     }
 
+    /// Built from pairs, small and past the indexed size, with repeated keys:
+    /// the same object as assigning the pairs one by one (the last value wins,
+    /// in the place of the first), and it stays editable after.
+    func testBuiltFromPairsWithRepeatedKeys() {
+        for size in [3, 12, 13, 40] {
+            var pairs: [(String, Value)] = (0..<size).map { ("k\($0)", .integer(Int64($0))) }
+            pairs.append(("k1", "again"))
+            pairs.insert(("k2", "first"), at: 0)
+            var assigned = Object()
+            for (k, v) in pairs { assigned[k] = v }
+            var built = Object(pairs)
+            XCTAssertEqual(built, assigned, "size \(size)")
+            XCTAssertEqual(built.keys.first, "k2", "size \(size)")
+            XCTAssertEqual(built["k2"], .integer(2), "size \(size)")
+            XCTAssertEqual(built["k1"], "again", "size \(size)")
+            XCTAssertEqual(built.count, size, "size \(size)")
+            built["k0"] = nil
+            built["new"] = true
+            XCTAssertNil(built["k0"], "size \(size)")
+            XCTAssertEqual(built["new"], true, "size \(size)")
+            XCTAssertEqual(built["k\(size - 1)"], .integer(Int64(size - 1)), "size \(size)")
+            XCTAssertEqual(built.keys.last, "new", "size \(size)")
+        }
+    }
+
     /// Random inserts, replacements and removals against a plain model.
     func testMatchesAModelUnderRandomEdits() {
         var random = SplitMix64(seed: 15)

@@ -84,7 +84,6 @@ enum roost_spawn_stage {
     ROOST_STAGE_CHDIR = 6,
     ROOST_STAGE_STDIO = 7,      // open /dev/null, dup2
     ROOST_STAGE_EXEC = 8,
-    ROOST_STAGE_PIPE = 9,       // the parent's error-report pipe
 };
 
 /// Everything the child needs; all pointers must stay valid during the call.
