@@ -83,7 +83,22 @@ public struct HealthCheckSchedule: Equatable, Sendable {
     /// passes, then a splay), e.g. after a restart or reconfigure.
     public mutating func reset() {
         hadOK = false
-        youngRetriesLeft = youngRetry > .zero ? Int(interval / youngRetry) : 0
+        youngRetriesLeft = youngRetry > .zero
+            ? Int(Self.nanoseconds(interval) / max(1, Self.nanoseconds(youngRetry))) : 0
+    }
+
+    /// Whole nanoseconds of a non-negative duration, at most `Int64.max`.
+    /// Integer math on purpose: `Duration / Duration` divides as `Double`,
+    /// which pulls the generic floating-point conversions into every start
+    /// (a handful of page faults), and `Int(_:)` of its quotient traps when
+    /// the ratio passes `Int.max`.
+    static func nanoseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        guard seconds >= 0 else { return 0 }
+        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        if overflow { return .max }
+        let (total, carry) = whole.addingReportingOverflow(max(0, attoseconds) / 1_000_000_000)
+        return carry ? .max : total
     }
 }
 

@@ -166,6 +166,28 @@ final class HealthCheckTests: XCTestCase {
         XCTAssertEqual(tiny.delay(after: .critical, random: 0), .milliseconds(500), "never slower than the interval")
     }
 
+    /// The quick retries number the whole retry periods in one interval.
+    func testQuickRetriesFillOneInterval() {
+        func quickRetries(_ interval: Duration, _ retry: Duration) -> Int {
+            var schedule = HealthCheckSchedule(interval: interval, retryCap: .seconds(1_000_000), youngRetry: retry)
+            var count = 0
+            while count <= 100_000, retry < interval, schedule.delay(after: .critical, random: 0) == retry { count += 1 }
+            return count
+        }
+        XCTAssertEqual(quickRetries(.seconds(30), .seconds(1)), 30)
+        XCTAssertEqual(quickRetries(.milliseconds(2_500), .seconds(1)), 2, "2.5 periods: two")
+        XCTAssertEqual(quickRetries(.seconds(10), .milliseconds(300)), 33)
+        XCTAssertEqual(quickRetries(.seconds(3), .seconds(3)), 0, "a retry as long as the interval is no quicker")
+        // A retry of one attosecond: 3·10^19 periods in 30 s would not fit an
+        // Int; counted in nanoseconds it is capped, and nothing traps.
+        var fine = HealthCheckSchedule(interval: .seconds(30), youngRetry: Duration(secondsComponent: 0, attosecondsComponent: 1))
+        XCTAssertEqual(fine.delay(after: .critical, random: 0), Duration(secondsComponent: 0, attosecondsComponent: 1))
+        XCTAssertEqual(HealthCheckSchedule.nanoseconds(.seconds(2)), 2_000_000_000)
+        XCTAssertEqual(HealthCheckSchedule.nanoseconds(.milliseconds(1_500)), 1_500_000_000)
+        XCTAssertEqual(HealthCheckSchedule.nanoseconds(.seconds(Int64.max)), Int64.max)
+        XCTAssertEqual(HealthCheckSchedule.nanoseconds(.seconds(-5)), 0)
+    }
+
     func testCheckerRunsTheCommandOnSchedule() throws {
         let loop = try makeLoop()
         let dir = try temporaryDirectory()
