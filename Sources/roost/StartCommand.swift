@@ -9,6 +9,9 @@ import Glibc
 
 /// Options of `start` and `dev` beyond the package.
 enum LifecycleOptions {
+    /// The largest number of seconds any option takes (`UInt32.max`).
+    static let maximumSeconds = Int(UInt32.max)
+
     static let options: [Option] = [
         .int("bind-timeout", valueName: "SECONDS", default: 60, help: "Seconds to wait for each bind to have a reachable member: then a required bind fails (exit 69), an optional one is left out."),
         .int("bind-interval", valueName: "SECONDS", default: 10, help: "Seconds between probes of bind members while the service runs."),
@@ -43,15 +46,21 @@ enum LifecycleOptions {
         guard let log = Log.Format(rawValue: format) else {
             throw ValidationError("--log-format must be text or json (got '\(format)')")
         }
-        let seconds = ["bind-timeout", "bind-interval", "health-interval", "health-timeout", "init-timeout", "hook-timeout"]
-        for name in seconds where arguments.int(name) <= 0 {
-            throw ValidationError("--\(name) must be a positive number of seconds")
-        }
         // A number may start with '-' (it is never read as an option), so
-        // the sign is checked here, with a message naming the range.
-        if restartWindow <= 0 { throw ValidationError("--restart-window must be a positive number of seconds") }
+        // the sign is checked here, with a message naming the range. Seconds
+        // stop at 2^32 − 1, as Habitat's shutdown timeout (a u32) does: far
+        // larger values overflowed the time arithmetic and crashed roost
+        // when the timer or its log line came up (a SIGTERM, for
+        // --shutdown-timeout).
+        let seconds = ["bind-timeout", "bind-interval", "health-interval", "health-timeout", "init-timeout", "hook-timeout",
+                       "restart-window"]
+        for name in seconds where !(1...Self.maximumSeconds).contains(arguments.int(name)) {
+            throw ValidationError("--\(name) must be a whole number of seconds from 1 to \(Self.maximumSeconds) (got \(arguments.int(name)))")
+        }
         if maxRestarts < 0 { throw ValidationError("--max-restarts must be 0 or more") }
-        if let shutdownTimeout, shutdownTimeout < 0 { throw ValidationError("--shutdown-timeout must be 0 or more seconds") }
+        if let shutdownTimeout, !(0...Self.maximumSeconds).contains(shutdownTimeout) {
+            throw ValidationError("--shutdown-timeout must be a whole number of seconds from 0 to \(Self.maximumSeconds) (got \(shutdownTimeout))")
+        }
         options.restart = mode
         options.logFormat = log
         if let httpListen = arguments.optionalString("http-listen") {

@@ -42,6 +42,16 @@ final class PackageTests: XCTestCase {
         XCTAssertEqual(p.shutdownTimeoutSeconds, 30)
         XCTAssertEqual(p.runtimeEnvironment.map(\.key), ["JAVA_HOME"])
         XCTAssertEqual(p.deps.map(\.description), ["core/glibc/2.27/20180608041157", "core/acl/2.2.52/20161208223311"])
+        // Habitat reads SHUTDOWN_TIMEOUT as a u32: 2^32 − 1 is the largest.
+        try put("4294967295\n", "\(base)/SHUTDOWN_TIMEOUT")
+        XCTAssertEqual(try PackageLocator.load("core/test-bind", roots: roots).shutdownTimeoutSeconds, 4_294_967_295)
+        for bad in ["4294967296", "9223372036854775807", "-1", "8s"] {
+            try put("\(bad)\n", "\(base)/SHUTDOWN_TIMEOUT")
+            XCTAssertThrowsError(try PackageLocator.load("core/test-bind", roots: roots)) { error in
+                XCTAssertTrue("\(error)".contains("SHUTDOWN_TIMEOUT") && "\(error)".contains("'\(bad)' is not a whole number of seconds from 0 to 4294967295"), "\(error)")
+            }
+        }
+        try put("30\n", "\(base)/SHUTDOWN_TIMEOUT")
         try put("hup\n", "\(base)/SHUTDOWN_SIGNAL")                            // 67
         XCTAssertThrowsError(try PackageLocator.load("core/test-bind", roots: roots)) { error in
             XCTAssertTrue("\(error)".contains("unknown signal 'hup'"))

@@ -97,10 +97,10 @@ final class HostileInputTests: XCTestCase {
     func testNegativeNumbersReachTheOptionChecks() throws {
         let pkg = try package(defaultTOML: "port = 1\n")
         let svc = ["--svc-root", dir.appendingPathComponent("svc").path]
-        for (option, message) in [("--shutdown-timeout", "--shutdown-timeout must be 0 or more seconds"),
-                                  ("--bind-timeout", "--bind-timeout must be a positive number of seconds"),
+        for (option, message) in [("--shutdown-timeout", "--shutdown-timeout must be a whole number of seconds from 0 to 4294967295 (got -1)"),
+                                  ("--bind-timeout", "--bind-timeout must be a whole number of seconds from 1 to 4294967295 (got -1)"),
                                   ("--max-restarts", "--max-restarts must be 0 or more"),
-                                  ("--restart-window", "--restart-window must be a positive number of seconds")] {
+                                  ("--restart-window", "--restart-window must be a whole number of seconds from 1 to 4294967295 (got -1)")] {
             let r = try roost(["start", pkg.dir.path, option, "-1"] + svc)
             XCTAssertEqual(r.status, 64, r.stderr)
             XCTAssertTrue(r.stderr.contains(message), r.stderr)
@@ -113,5 +113,39 @@ final class HostileInputTests: XCTestCase {
         XCTAssertTrue(cert.stderr.contains("--days must be between 1 and 36500"), cert.stderr)
         XCTAssertEqual(cert.status, 64, "an option out of range is a usage error")
         XCTAssertFalse(cert.stderr.contains("Missing value"), cert.stderr)
+    }
+
+    /// Seconds too large for the time arithmetic: `--shutdown-timeout
+    /// 9223372036854775807` crashed roost on SIGTERM (its log line converted
+    /// the timeout to Int through Double), `--health-interval` of the same
+    /// size at start. Options and the package's shutdown timeout stop at
+    /// 2^32 − 1 seconds, Habitat's limit for SHUTDOWN_TIMEOUT (a u32).
+    func testSecondsBeyondTheirRangeAreRefused() throws {
+        let pkg = try package(defaultTOML: "port = 1\n")
+        let svc = ["--svc-root", dir.appendingPathComponent("svc").path]
+        for option in ["--shutdown-timeout", "--health-interval", "--health-timeout", "--bind-timeout", "--bind-interval",
+                       "--init-timeout", "--hook-timeout", "--restart-window"] {
+            for value in ["9223372036854775807", "4294967296"] {
+                let r = try roost(["start", pkg.dir.path, option, value] + svc)
+                XCTAssertEqual(r.status, 64, "\(option) \(value): \(r.stderr)")
+                XCTAssertTrue(r.stderr.contains("\(option) must be a whole number of seconds from"), r.stderr)
+                XCTAssertTrue(r.stderr.contains("to 4294967295 (got \(value))"), r.stderr)
+            }
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("svc/demo/hooks").path), "nothing rendered")
+        // The largest value is taken: the service starts and stops as usual.
+        let largest = try roost(["start", pkg.dir.path, "--restart", "never", "--shutdown-timeout", "4294967295",
+                                 "--health-interval", "4294967295"] + svc)
+        XCTAssertEqual(largest.status, 0, largest.stderr)
+
+        // The same limit for the package: its plan and an installed package's metadata file.
+        for (index, value) in ["4294967296", "-3"].enumerated() {
+            let expected = "pkg_shutdown_timeout_sec '\(value)' is not a whole number of seconds from 0 to 4294967295"
+            let planned = try TestPackage(in: dir, name: "late\(index)", plan: "pkg_shutdown_timeout_sec=\(value)",
+                                          hooks: ["run": "#!/bin/sh\nexec true\n"])
+            let r = try roost(["start", planned.dir.path, "--restart", "never"] + svc)
+            XCTAssertEqual(r.status, 78, r.stderr)
+            XCTAssertTrue(r.stderr.contains(expected), r.stderr)
+        }
     }
 }

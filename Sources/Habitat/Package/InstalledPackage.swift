@@ -37,11 +37,12 @@ enum InstalledPackageReader {
             pkg.shutdownSignal = signal
         }
         if let timeout = meta("SHUTDOWN_TIMEOUT") {
-            guard let seconds = Int(timeout), seconds >= 0 else {
+            // Habitat reads it as a u32 and refuses the package otherwise.
+            guard let seconds = UInt32(timeout) else {
                 throw HabitatError(.config, source: path("SHUTDOWN_TIMEOUT"),
-                                   "'\(timeout)' is not a whole number of seconds")
+                                   "'\(timeout)' is not a whole number of seconds from 0 to \(UInt32.max)")
             }
-            pkg.shutdownTimeoutSeconds = seconds
+            pkg.shutdownTimeoutSeconds = Int(seconds)
         }
         if let runtimePath = meta("RUNTIME_PATH") {
             pkg.runtimePath = runtimePath.split(separator: ":").map(String.init)

@@ -51,10 +51,12 @@ enum PlanPackageReader {
             pkg.shutdownSignal = signal
         }
         if let timeout = plan.scalar("pkg_shutdown_timeout_sec"), !timeout.isEmpty {
-            guard let seconds = Int(timeout), seconds >= 0 else {
-                throw HabitatError(.config, source: planFile, "pkg_shutdown_timeout_sec '\(timeout)' is not a whole number")
+            // Habitat reads it as a u32 and refuses the package otherwise.
+            guard let seconds = UInt32(timeout) else {
+                throw HabitatError(.config, source: planFile,
+                                   "pkg_shutdown_timeout_sec '\(timeout)' is not a whole number of seconds from 0 to \(UInt32.max)")
             }
-            pkg.shutdownTimeoutSeconds = seconds
+            pkg.shutdownTimeoutSeconds = Int(seconds)
         }
         if let run = plan.scalar("pkg_svc_run"), !run.isEmpty { pkg.svcRun = run }
         for dep in plan.array("pkg_deps") {
