@@ -74,7 +74,10 @@ public struct HealthCheckSchedule: Equatable, Sendable {
         }
         if !hadOK {
             hadOK = true
-            return interval * min(max(random, 0), 0.999_999)
+            // In nanoseconds: `Duration * Double` converts through the
+            // generic floating-point code (see `nanoseconds`).
+            let splay = Double(Self.nanoseconds(interval)) * min(max(random, 0), 0.999_999)
+            return .nanoseconds(Int64(splay))
         }
         return interval
     }
@@ -88,10 +91,10 @@ public struct HealthCheckSchedule: Equatable, Sendable {
     }
 
     /// Whole nanoseconds of a non-negative duration, at most `Int64.max`.
-    /// Integer math on purpose: `Duration / Duration` divides as `Double`,
-    /// which pulls the generic floating-point conversions into every start
-    /// (a handful of page faults), and `Int(_:)` of its quotient traps when
-    /// the ratio passes `Int.max`.
+    /// Integer math on purpose: `Duration / Duration` and `Duration * Double`
+    /// convert through the generic floating-point code, a handful of page
+    /// faults at every start, and `Int(_:)` of such a quotient traps when it
+    /// passes `Int.max`.
     static func nanoseconds(_ duration: Duration) -> Int64 {
         let (seconds, attoseconds) = duration.components
         guard seconds >= 0 else { return 0 }
