@@ -54,7 +54,9 @@ public struct HealthRecord: Sendable, Equatable {
 
     public init?(decoding text: String) {
         let parts = text.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count >= 2, let status = Status(rawValue: String(parts[0])), let at = Int(parts[1]) else { return nil }
+        // A time before 1970 is no record roost wrote (and its age, now − at,
+        // would overflow for Int.min): the record is unreadable, status unknown.
+        guard parts.count >= 2, let status = Status(rawValue: String(parts[0])), let at = Int(parts[1]), at >= 0 else { return nil }
         self.init(status: status, checkedAt: at,
                   summary: parts.count > 2 ? String(parts[2].prefix { !$0.isNewline }) : "")
     }

@@ -116,6 +116,38 @@ final class PackageTests: XCTestCase {
 
     /// A version a command computes cannot be known without running the
     /// plan: roost uses 0.0.0 (a `$` alone is literal text).
+    /// Hostile plans: `${a:-${a:-…}}` 50,000 levels deep overflowed the
+    /// stack (SIGSEGV), and `a=$a$a` on 40 lines asked for terabytes. Both
+    /// are config errors naming plan.sh (and the line, for the nesting);
+    /// 64 levels and a value of a mebibyte still read.
+    func testPlanNestingAndExpansionAreBounded() throws {
+        let roots = PackageLocator.Roots(pkgs: "/nonexistent", svc: "/srv/svc")
+        func load(_ body: String) throws -> ServicePackage {
+            try put("pkg_name=app\n" + body, "bounded/plan.sh")
+            return try PackageLocator.load(dir.appendingPathComponent("bounded").path, roots: roots)
+        }
+        func nested(_ levels: Int) -> String {
+            "pkg_svc_run=" + String(repeating: "${unset:-", count: levels) + "deep" + String(repeating: "}", count: levels) + "\n"
+        }
+        XCTAssertEqual(try load(nested(64)).svcRun, "deep")
+        for levels in [65, 50_000] {
+            XCTAssertThrowsError(try load("x=1\n" + nested(levels))) { error in
+                XCTAssertTrue("\(error)".contains("bounded/plan.sh:3: ${…:-…} nested more than 64 levels deep"), "\(error)")
+            }
+        }
+        let doubling = "a=xxxxxxxx\n" + String(repeating: "a=$a$a\n", count: 40) + "pkg_svc_run=$a\n"
+        XCTAssertThrowsError(try load(doubling)) { error in
+            XCTAssertTrue("\(error)".contains("bounded/plan.sh: a expands to more than 1048576 bytes"), "\(error)")
+        }
+        let mebibyte = "a=xxxxxxxx\n" + String(repeating: "a=$a$a\n", count: 17) + "pkg_svc_run=\"$a\"\n"
+        XCTAssertEqual(try load(mebibyte).svcRun?.utf8.count, 1 << 20)
+        XCTAssertThrowsError(try load(mebibyte + "pkg_svc_run+=x\n")) { error in
+            XCTAssertTrue("\(error)".contains("pkg_svc_run expands to more than 1048576 bytes"), "\(error)")
+        }
+        // A plan read as text says the same.
+        XCTAssertEqual(PlanFile(text: "x=1\n" + nested(65)).problem, "line 2: ${…:-…} nested more than 64 levels deep")
+    }
+
     func testPlanVersionFromACommandIsUnknown() throws {
         for (version, expected) in [("$(cat VERSION)", "0.0.0"), ("\"1.$(date +%s)\"", "0.0.0"), ("1.2$", "1.2$"), ("'(1)'", "(1)")] {
             try put("pkg_name=app\npkg_version=\(version)\n", "v/plan.sh")

@@ -148,4 +148,18 @@ final class HostileInputTests: XCTestCase {
             XCTAssertTrue(r.stderr.contains(expected), r.stderr)
         }
     }
+
+    /// `roost health` (a HEALTHCHECK command) on a record with a time of
+    /// Int.min crashed with an arithmetic overflow; now it is unknown (3).
+    func testHealthRecordWithAnImpossibleTime() throws {
+        let root = dir.appendingPathComponent("svc")
+        try write("ok -9223372036854775808 hi\n", to: root.appendingPathComponent("demo/.roost/health"))
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("demo/var"), withIntermediateDirectories: true)
+        for extra in [[], ["--liveness"]] {
+            let r = try roost(["health", "--svc-root", root.path, "demo"] + extra)
+            XCTAssertEqual(r.status, extra.isEmpty ? 3 : 0, r.stderr)
+            XCTAssertTrue(r.stdout.hasPrefix("demo: unknown"), r.stdout)
+        }
+    }
 }
+

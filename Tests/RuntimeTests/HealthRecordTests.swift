@@ -20,4 +20,13 @@ final class HealthRecordTests: XCTestCase {
         XCTAssertEqual(HealthRecord(decoding: record.encoded)?.summary, "a b c d e f\tg ünï")
         XCTAssertEqual(HealthRecord(status: .unknown, checkedAt: 0, summary: "").encoded, "unknown 0 \n")
     }
+
+    /// A record that roost cannot have written reads as no record (unknown):
+    /// `roost health` computed its age as now − time and trapped on Int.min.
+    func testRecordsWithImpossibleTimesAreUnreadable() {
+        for text in ["ok -9223372036854775808 hi\n", "ok -1 x\n", "ok 99999999999999999999 x\n", "ok  x\n", "fine 7 x\n"] {
+            XCTAssertNil(HealthRecord(decoding: text), text)
+        }
+        XCTAssertEqual(HealthRecord(decoding: "warning 0 slow\n")?.status, .warning)
+    }
 }

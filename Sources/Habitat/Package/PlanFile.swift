@@ -13,17 +13,25 @@ public struct PlanFile: Sendable {
     public private(set) var arrays: [String: [String]] = [:]
     /// Associative arrays, keys in assignment order.
     public private(set) var maps: [String: [(key: String, value: String)]] = [:]
+    /// Why the plan cannot be read (a value expanding past
+    /// `maximumValueBytes`); nil when it was read. Its variables are then
+    /// incomplete and must not be used.
+    public private(set) var problem: String?
+    /// The longest value an assignment may expand to: `a=$a$a` repeated
+    /// doubles a value each line, and 40 such lines would ask for terabytes.
+    public static let maximumValueBytes = 1 << 20
 
     public init(text: String, predefined: [String: String] = [:]) {
         var scanner = ShellScanner(text)
         self.init(assignments: scanner.assignments(), predefined: predefined)
+        if let stopped = scanner.problem { problem = "line \(stopped.line): \(stopped.message)" }
     }
 
     /// The variables of already scanned assignments (a plan scanned once can
     /// be evaluated with different predefined variables).
     init(assignments: [ShellScanner.Assignment], predefined: [String: String] = [:]) {
         scalars = predefined
-        for statement in assignments { apply(statement) }
+        for statement in assignments where problem == nil { apply(statement) }
     }
 
     public func scalar(_ name: String) -> String? { scalars[name] }
@@ -32,17 +40,26 @@ public struct PlanFile: Sendable {
 
     private mutating func apply(_ st: ShellScanner.Assignment) {
         let known = scalars
-        let expand = { (w: ShellScanner.Word) -> String in w.expanded(using: known) }
+        var tooLong = false
+        let expand = { (w: ShellScanner.Word) -> String in
+            var budget = Self.maximumValueBytes
+            guard let value = w.expanded(using: known, budget: &budget) else { tooLong = true; return "" }
+            return value
+        }
+        defer {
+            if tooLong { problem = "\(st.name) expands to more than \(Self.maximumValueBytes) bytes" }
+        }
         switch st.value {
         case .scalar(let word):
             let v = expand(word)
+            if st.append, (scalars[st.name]?.utf8.count ?? 0) + v.utf8.count > Self.maximumValueBytes { tooLong = true; return }
             scalars[st.name] = st.append ? (scalars[st.name] ?? "") + v : v
         case .list(let items):
             var indexed: [String] = []
             var assoc: [(key: String, value: String)] = []
             for item in items {
                 if let key = item.key {
-                    assoc.append((key.expanded(using: scalars), expand(item.value)))
+                    assoc.append((expand(key), expand(item.value)))
                 } else {
                     indexed.append(expand(item.value))
                 }
@@ -71,13 +88,32 @@ struct ShellScanner {
     struct Word {
         var parts: [Part] = []
         func expanded(using vars: [String: String]) -> String {
+            var budget = Int.max
+            return expanded(using: vars, budget: &budget) ?? ""
+        }
+
+        /// The expansion, or nil once it would pass `budget` bytes (what is
+        /// left of the budget is passed down to nested defaults).
+        func expanded(using vars: [String: String], budget: inout Int) -> String? {
             var out = ""
             for p in parts {
+                let piece: String
                 switch p {
-                case .text(let t): out += t
+                case .text(let t): piece = t
                 case .variable(let name, let def):
-                    if let v = vars[name], !v.isEmpty { out += v } else if let def { out += def.expanded(using: vars) }
+                    if let v = vars[name], !v.isEmpty {
+                        piece = v
+                    } else if let def {
+                        guard let d = def.expanded(using: vars, budget: &budget) else { return nil }
+                        out += d
+                        continue
+                    } else {
+                        continue
+                    }
                 }
+                budget -= piece.utf8.count
+                if budget < 0 { return nil }
+                out += piece
             }
             return out
         }
@@ -88,6 +124,14 @@ struct ShellScanner {
 
     private let bytes: [UInt8]
     private var i = 0
+    /// `${a:-${b:-…}}` levels open now; reading them recurses.
+    private var nesting = 0
+    /// How deep `${…:-…}` defaults may nest: deeper ones overflowed the
+    /// stack (one plan line of 50,000 levels ended roost with SIGSEGV).
+    static let maximumNesting = 64
+    /// Where scanning stopped and why (nesting past `maximumNesting`); the
+    /// assignments read are then incomplete and must not be used.
+    private(set) var problem: (line: Int, message: String)?
 
     init(_ text: String) { bytes = Array(text.utf8) }
 
@@ -269,12 +313,18 @@ struct ShellScanner {
             i += 2
             let name = String(decoding: readBareName(), as: UTF8.self)
             var def: Word?
-            if peek() == .colon && peek(1) == .dash {
-                i += 2
+            let hasDefault = peek() == .colon && peek(1) == .dash ? 2 : peek() == .dash ? 1 : 0
+            if hasDefault > 0 {
+                guard nesting < Self.maximumNesting else {
+                    let line = bytes[..<i].reduce(1) { $1 == .newline ? $0 + 1 : $0 }
+                    problem = (line, "${…:-…} nested more than \(Self.maximumNesting) levels deep")
+                    i = bytes.count
+                    return nil
+                }
+                i += hasDefault
+                nesting += 1
                 def = readWord(stop: .closeBrace)
-            } else if peek() == .dash {
-                i += 1
-                def = readWord(stop: .closeBrace)
+                nesting -= 1
             }
             while let c = peek(), c != .closeBrace { i += 1 }
             i += 1

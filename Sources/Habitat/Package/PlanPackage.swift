@@ -11,7 +11,11 @@ enum PlanPackageReader {
         // friends expand as they would in a build.
         var scanner = ShellScanner(text)
         let assignments = scanner.assignments()
+        if let problem = scanner.problem {
+            throw HabitatError(.config, source: "\(planFile):\(problem.line)", problem.message)
+        }
         let preliminary = PlanFile(assignments: assignments)
+        if let problem = preliminary.problem { throw HabitatError(.config, source: planFile, problem) }
         guard let name = preliminary.scalar("pkg_name"), !name.isEmpty else {
             throw HabitatError(.config, source: planFile, "pkg_name is not set (roost reads plan.sh statically; it must be a literal assignment)")
         }
@@ -34,6 +38,7 @@ enum PlanPackageReader {
             "pkg_svc_user": "hab", "pkg_svc_group": "hab",
         ]
         let plan = PlanFile(assignments: assignments, predefined: predefined)
+        if let problem = plan.problem { throw HabitatError(.config, source: planFile, problem) }
 
         var pkg = ServicePackage(ident: ident, layout: .plan(planFile: planFile),
                                  directory: directory.isEmpty ? "." : directory, installPath: installPath)
