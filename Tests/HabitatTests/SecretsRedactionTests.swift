@@ -45,4 +45,16 @@ final class SecretsRedactionTests: XCTestCase {
         XCTAssertFalse(shown.contains("new-secret-2"), shown)
         XCTAssertTrue(shown.contains("-user = me") && shown.contains("+user = you"), shown)
     }
+
+    /// The multi-line string tracking is one pass over each line: a line of
+    /// 40,000 `"""` took a minute before an error excerpt was shown.
+    func testLongLinesOfDelimitersAreLinear() {
+        let many = String(repeating: "\"\"\"", count: 40_001) + "'''"
+        let lines = Secrets.redactedSourceLines("token = x\n# " + many + "\nport = 1\n\"\"\"\ntoken2 = '''\nhidden\n'''\nafter = 2\n")
+        XCTAssertEqual(lines[0], "token = <redacted>")
+        XCTAssertEqual(lines[2], "port = 1", "an odd number of \"\"\" leaves a string open, not a secret one")
+        XCTAssertEqual(lines[4], "token2 = <redacted>", "closed again on line 4")
+        XCTAssertEqual(lines[5], "<redacted>")
+        XCTAssertEqual(lines[7], "after = 2")
+    }
 }

@@ -79,4 +79,23 @@ final class RobustnessTests: XCTestCase {
         let t = try Template(source: "{{#if a}}x{{else" + pad + "}}y{{/if}}{{{{raw" + pad + "}}}}r{{{{/raw}}}}{{" + pad + "a" + pad + "}}", name: "pad")
         XCTAssertEqual(try renderer.render(t, ["a": false]), "yrfalse")
     }
+
+    /// A template of 100,000 tags on one line (minified JSON or XML) parses
+    /// in linear time: each tag's column was counted from the start of its
+    /// line (20 s). Positions stay exact, multi-byte characters counted once.
+    func testManyTagsOnOneLine() throws {
+        let count = 100_000
+        let renderer = Handlebars()
+        let t = try Template(source: String(repeating: "é{{a}},", count: count), name: "line")
+        XCTAssertEqual(try renderer.render(t, ["a": 1]).utf8.count, count * 4)
+        XCTAssertThrowsError(try Template(source: String(repeating: "é{{a}},", count: count) + "{{/nope}}", name: "line")) { error in
+            let e = error as! TemplateError
+            XCTAssertEqual(e.line, 1)
+            XCTAssertEqual(e.column, count * 7 + 1, "\(e)")
+        }
+        XCTAssertThrowsError(try Template(source: "ab\ncd{{a}}{{/x}}", name: "two")) { error in
+            let e = error as! TemplateError
+            XCTAssertEqual([e.line, e.column], [2, 8])
+        }
+    }
 }

@@ -133,18 +133,25 @@ extension Secrets {
             let insideSecret = open?.secret == true
             let assignment = redactAssignment(in: line)
             out.append(insideSecret ? redacted : assignment ?? line)
-            // Track multi-line strings: each delimiter toggles, in order.
-            var rest = Substring(line)
-            while !rest.isEmpty {
-                let next = ["\"\"\"", "'''"].compactMap { d in rest.firstRange(of: d).map { (d, $0) } }
-                    .min { $0.1.lowerBound < $1.1.lowerBound }
-                guard let (d, range) = next else { break }
+            // Track multi-line strings: each delimiter toggles, in order. One
+            // pass over the bytes (searching the rest of the line for each
+            // delimiter in turn was quadratic: a line of 40,000 `"""` took a
+            // minute to report an error elsewhere in the file).
+            let bytes = Array(line.utf8)
+            var k = 0
+            while k + 2 < bytes.count {
+                let b = bytes[k]
+                guard (b == UInt8(ascii: "\"") || b == UInt8(ascii: "'")) && bytes[k + 1] == b && bytes[k + 2] == b else {
+                    k += 1
+                    continue
+                }
+                let d = b == UInt8(ascii: "'") ? "'''" : "\"\"\""
                 if let current = open {
                     if current.delimiter == d { open = nil }
                 } else {
                     open = (d, insideSecret || assignment != nil)
                 }
-                rest = rest[range.upperBound...]
+                k += 3
             }
         }
         return out
