@@ -118,8 +118,11 @@ struct ServiceOptions {
     }
 
     /// The binds file from the option or `ROOST_BINDS_FILE` in `environment`
-    /// (the one read by `settings`: the environment is read once).
-    func effectiveBindsFile(_ environment: [String: String]) -> String? { bindsFile ?? environment["ROOST_BINDS_FILE"] }
+    /// (the one read by `settings`: the environment is read once); an empty
+    /// `ROOST_BINDS_FILE` is no binds file, as an unset one.
+    func effectiveBindsFile(_ environment: [String: String]) -> String? {
+        bindsFile ?? environment["ROOST_BINDS_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+    }
 }
 
 /// The first `HAB_*` variable whose value is not UTF-8, as a configuration

@@ -176,6 +176,22 @@ final class HostileCommandTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: svc), "nothing was created")
     }
 
+    /// `render --out ""` wrote into /config and /hooks when run from /; empty
+    /// output paths are refused like the roots, and an empty
+    /// ROOST_BINDS_FILE is no binds file (it was read as the path "").
+    func testEmptyRenderPathsAreRefused() throws {
+        let pkg = try TestPackage(in: dir, config: ["a.conf": "x\n"], hooks: ["run": "#!/bin/sh\nexec true\n"])
+        let svc = dir.appendingPathComponent("svc").path
+        for option in ["--out", "--context-out", "--context-override"] {
+            let r = try roost(["render", pkg.dir.path, "--svc-root", svc, option, ""])
+            XCTAssertEqual(r.status, 64, "\(option): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("\(option) must not be empty"), r.stderr)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: svc), "nothing was written")
+        let unset = try roost(["render", pkg.dir.path, "--svc-root", svc, "--check"], environment: ["ROOST_BINDS_FILE": ""])
+        XCTAssertEqual(unset.status, 0, unset.stderr)
+    }
+
     func testUndeclaredBindVariableIsAConfigurationError() throws {
         let pkg = try TestPackage(in: dir, plan: "pkg_binds_optional=([backend]=\"port\")", config: ["a.conf": "x\n"])
         let r = try render(pkg, ["--check"], environment: ["ROOST_BIND_BAKEND": "127.0.0.1:9"])
