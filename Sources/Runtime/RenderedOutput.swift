@@ -97,7 +97,8 @@ public struct RenderedOutput {
         do {
             try AtomicFile.writeAll(pending)
         } catch {
-            throw .cannotWrite(path: error.path, reason: error.reason + "; the previous files were kept")
+            let kept = error.reason.contains("already replaced") ? "" : "; the previous files were kept"
+            throw .cannotWrite(path: error.path, reason: error.reason + kept)
         }
     }
 

@@ -43,23 +43,73 @@ public enum AtomicFile {
     }
 
     /// Replaces a set of files all or nothing: every temp file is written
-    /// and fsynced first; only when all of them are complete are they
-    /// renamed into place (a rename needs no new data blocks, so a full
-    /// disk fails in the first phase). On a failure every temp file is
-    /// removed and the old files are left exactly as they were.
+    /// and fsynced first; only when all of them are complete are they put
+    /// in place (a rename needs no new data blocks, so a full disk fails in
+    /// the first phase). Each existing file is swapped with its temp file
+    /// (`RENAME_EXCHANGE`), so when a later one cannot be put in place (a
+    /// directory planted where a file goes, a name the file system refuses)
+    /// the files already put in place are swapped back: on a failure the old
+    /// files are left exactly as they were and every temp file is removed.
+    /// Only a file system that cannot swap (NFS: EINVAL) gets plain renames,
+    /// which cannot be undone; the error then says which files were replaced.
     public static func writeAll(_ files: [PendingFile], durable: Bool = true) throws(FileWriteError) {
+        if !durable && files.count == 1 {
+            let temp = try writeTemporary(files[0], durable: false)
+            guard replace(files[0].path, with: temp) else {
+                let error = FileWriteError(path: files[0].path, reason: "cannot rename into place: \(String(cString: strerror(errno)))")
+                unlink(temp)
+                throw error
+            }
+            return
+        }
+        /// How a file was put in place, and so how it is undone.
+        enum Placed {
+            /// Swapped with the old file, which is now at the temp name.
+            case swapped
+            /// Nothing was there: the new file is renamed out again.
+            case created
+            /// Renamed over the old file (no swap on this file system): final.
+            case overwritten
+        }
         var temps: [String] = []
-        var renamed = 0
-        defer { for temp in temps.dropFirst(renamed) { unlink(temp) } }
+        var placed: [(path: String, temp: String, how: Placed)] = []
+        var committed = false
+        defer {
+            if !committed {
+                for step in placed.reversed() {
+                    switch step.how {
+                    case .swapped: _ = roost_rename_exchange(step.temp, step.path)
+                    case .created: _ = rename(step.path, step.temp)
+                    case .overwritten: break
+                    }
+                }
+            }
+            // After a success the temp names hold the old files.
+            for temp in temps { unlink(temp) }
+        }
         for file in files {
             temps.append(try writeTemporary(file, durable: durable))
         }
         for (file, temp) in zip(files, temps) {
-            guard durable ? rename(temp, file.path) == 0 : replace(file.path, with: temp) else {
-                throw FileWriteError(path: file.path, reason: "cannot rename into place: \(String(cString: strerror(errno)))")
+            func failure(_ errorNumber: Int32) -> FileWriteError {
+                let final = placed.filter { $0.how == .overwritten }.map(\.path)
+                let note = final.isEmpty ? "" : "; already replaced (this file system cannot swap files): " + final.joined(separator: ", ")
+                return FileWriteError(path: file.path, reason: "cannot rename into place: \(String(cString: strerror(errorNumber)))\(note)")
             }
-            renamed += 1
+            if roost_rename_exchange(temp, file.path) == 0 {
+                placed.append((file.path, temp, .swapped))
+                // What was swapped out must be a file (or a symlink, replaced
+                // as rename would): a directory is swapped back.
+                var st = stat()
+                if lstat(temp, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR { throw failure(EISDIR) }
+                continue
+            }
+            let swapError = errno
+            guard swapError == ENOENT || swapError == EINVAL else { throw failure(swapError) }
+            guard rename(temp, file.path) == 0 else { throw failure(errno) }
+            placed.append((file.path, temp, swapError == ENOENT ? .created : .overwritten))
         }
+        committed = true
         guard durable else { return }
         var synced: Set<String> = []
         for file in files {

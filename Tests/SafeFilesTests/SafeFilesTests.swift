@@ -106,6 +106,33 @@ final class SafeFileTests: XCTestCase {
         XCTAssertEqual(entries(), ["a", "b"])
     }
 
+    /// A failure in the rename phase (a directory planted where the last file
+    /// goes) undoes the files already put in place: the replaced one gets
+    /// its old content back, the created one is gone, nothing is left over.
+    /// (The earlier files stayed replaced, under an error saying they were kept.)
+    func testWriteAllUndoesTheRenamesOnALateFailure() throws {
+        try AtomicFile.write(Array("old a".utf8), to: dir + "/a", mode: 0o644)
+        XCTAssertEqual(mkdir(dir + "/z", 0o755), 0)
+        let files = [
+            PendingFile(path: dir + "/a", bytes: Array("new a".utf8), mode: 0o644),
+            PendingFile(path: dir + "/b", bytes: Array("new b".utf8), mode: 0o644),
+            PendingFile(path: dir + "/z", bytes: Array("new z".utf8), mode: 0o644),
+        ]
+        XCTAssertThrowsError(try AtomicFile.writeAll(files)) { error in
+            XCTAssertTrue("\(error)".hasSuffix("/z: cannot rename into place: Is a directory"), "\(error)")
+        }
+        XCTAssertEqual(try SafeFile.read(dir + "/a").get(), Array("old a".utf8))
+        var st = stat()
+        XCTAssertEqual(lstat(dir + "/z", &st), 0)
+        XCTAssertEqual(st.st_mode & S_IFMT, S_IFDIR, "the directory is left where it was")
+        XCTAssertEqual(entries(), ["a", "z"])
+        // And a whole set that succeeds leaves only the new files.
+        try AtomicFile.writeAll(Array(files.prefix(2)))
+        XCTAssertEqual(try SafeFile.read(dir + "/a").get(), Array("new a".utf8))
+        XCTAssertEqual(try SafeFile.read(dir + "/b").get(), Array("new b".utf8))
+        XCTAssertEqual(entries(), ["a", "b", "z"])
+    }
+
     /// Runtime state (`durable: false`) is swapped in with RENAME_EXCHANGE
     /// where a file is already there: the same result as a rename over it.
     func testQuickReplaceOfRuntimeState() throws {
