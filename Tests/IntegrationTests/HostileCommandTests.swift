@@ -132,6 +132,36 @@ final class HostileCommandTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("ok: 1 templates render"), r.stdout)
     }
 
+    /// A link to nothing, a FIFO or folders nested past the walk's depth in
+    /// config/ were left out without a word ("rendered 2 files" of 5): now
+    /// each is an error naming it, and nothing is written.
+    func testEntriesThatAreNotTemplatesAreRefused() throws {
+        let deep = (0..<33).map { _ in "a" }.joined(separator: "/")
+        let svc = dir.appendingPathComponent("svc")
+        for (index, plant) in ["link", "fifo", "deep"].enumerated() {
+            let pkg = try TestPackage(in: dir, name: "odd\(index)", config: ["top.conf": "x\n"])
+            let config = pkg.dir.appendingPathComponent("config")
+            let expected: String
+            switch plant {
+            case "link":
+                try FileManager.default.createSymbolicLink(atPath: config.appendingPathComponent("gone.conf").path,
+                                                           withDestinationPath: "/nonexistent")
+                expected = "config/gone.conf: a symbolic link to nothing"
+            case "fifo":
+                XCTAssertEqual(mkfifo(config.appendingPathComponent("pipe.conf").path, 0o644), 0)
+                expected = "config/pipe.conf: a FIFO, not a file; a template must be a regular file"
+            default:
+                try write("y\n", to: config.appendingPathComponent(deep + "/f.conf"))
+                expected = "config/" + (0..<32).map { _ in "a" }.joined(separator: "/") + ": folders nested more than 32 deep"
+            }
+            let r = try roost(["render", pkg.dir.path, "--svc-root", svc.path])
+            XCTAssertEqual(r.status, 65, "\(plant): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains(expected), "\(plant): \(r.stderr)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: svc.appendingPathComponent("odd\(index)/config/top.conf").path),
+                           "\(plant): nothing rendered")
+        }
+    }
+
     // MARK: package names (item 7)
 
     func testPackageNamesAreValidated() throws {

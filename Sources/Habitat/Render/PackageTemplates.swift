@@ -43,7 +43,17 @@ public struct PackageTemplates: Sendable {
             (.hook, package.hooksDirectory),
         ]
         for (kind, dir) in roots where FileSystem.isDirectory(dir) {
-            for path in FileSystem.walkFiles(dir) where !isExcluded(path) {
+            var skipped: [String] = []
+            let paths = FileSystem.walkFiles(dir, skipped: &skipped)
+            // Every entry is rendered or refused: a template silently left
+            // out would be a partial result.
+            if let odd = skipped.first(where: { !isExcluded($0) }) {
+                let full = FileSystem.join(dir, odd)
+                let reason = FileSystem.whyNotAFile(full)
+                throw HabitatError(.template, source: full,
+                                   FileSystem.isDirectory(full) ? reason : reason + "; a template must be a regular file")
+            }
+            for path in paths where !isExcluded(path) {
                 let full = FileSystem.join(dir, path)
                 let text: String
                 switch FileSystem.readText(full) {

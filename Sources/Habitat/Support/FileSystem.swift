@@ -91,8 +91,20 @@ public enum FileSystem {
     /// most `maxWalkDepth` deep, so neither a loop nor links that fan out
     /// to the same directories can make the walk grow.
     public static func walkFiles(_ root: String) -> [String] {
+        var skipped: [String] = []
+        return walkFiles(root, skipped: &skipped)
+    }
+
+    /// The same, adding to `skipped` (relative paths) every entry that is
+    /// neither a file nor a directory (a link to nothing, a FIFO, a device,
+    /// a socket, a name too long for the system) and every directory
+    /// `maxWalkDepth` deep. A directory met again (a loop) is not listed.
+    public static func walkFiles(_ root: String, skipped: inout [String]) -> [String] {
         var visited: Set<String> = []
-        return walkFiles(root, depth: 0, visited: &visited)
+        var st = stat()
+        guard stat(root, &st) == 0 else { return [] }
+        _ = visited.insert(String(st.st_dev) + ":" + String(st.st_ino))
+        return walkFiles(root, prefix: "", depth: 0, visited: &visited, skipped: &skipped)
     }
 
     /// `visited` holds "device:inode" of each directory walked. A string key
@@ -100,21 +112,43 @@ public enum FileSystem {
     /// makes the Swift runtime scan every conformance record of the binary
     /// (about 0.3 M instructions at each start), and `String`'s is looked up
     /// anyway.
-    static func walkFiles(_ root: String, depth: Int, visited: inout Set<String>) -> [String] {
-        var st = stat()
-        guard depth < maxWalkDepth, stat(root, &st) == 0,
-              visited.insert(String(st.st_dev) + ":" + String(st.st_ino)).inserted else { return [] }
+    static func walkFiles(_ root: String, prefix: String, depth: Int, visited: inout Set<String>,
+                          skipped: inout [String]) -> [String] {
         var out: [String] = []
         for name in list(root) {
             let full = root + "/" + name
-            switch kind(of: full) {
-            case .file: out.append(name)
-            case .directory:
-                out += walkFiles(full, depth: depth + 1, visited: &visited).map { name + "/" + $0 }
-            default: break
+            var st = stat()
+            guard stat(full, &st) == 0 else { skipped.append(prefix + name); continue }
+            switch st.st_mode & S_IFMT {
+            case S_IFREG:
+                out.append(prefix + name)
+            case S_IFDIR:
+                guard visited.insert(String(st.st_dev) + ":" + String(st.st_ino)).inserted else { continue }
+                guard depth + 1 < maxWalkDepth else { skipped.append(prefix + name); continue }
+                out += walkFiles(full, prefix: prefix + name + "/", depth: depth + 1, visited: &visited, skipped: &skipped)
+            default:
+                skipped.append(prefix + name)
             }
         }
         return out
+    }
+
+    /// Why `path`, which a walk skipped, is not a file to read: a one-line
+    /// reason for an error message.
+    public static func whyNotAFile(_ path: String) -> String {
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return String(cString: strerror(errno)) }
+        switch st.st_mode & S_IFMT {
+        case S_IFLNK:
+            var target = stat()
+            if stat(path, &target) != 0 { return "a symbolic link to nothing (\(String(cString: strerror(errno))))" }
+            return (target.st_mode & S_IFMT) == S_IFDIR ? "folders nested more than \(maxWalkDepth) deep" : "not a regular file"
+        case S_IFDIR: return "folders nested more than \(maxWalkDepth) deep"
+        case S_IFIFO: return "a FIFO, not a file"
+        case S_IFSOCK: return "a socket, not a file"
+        case S_IFCHR, S_IFBLK: return "a device, not a file"
+        default: return "not a regular file"
+        }
     }
 
     /// The working directory, or nil when it cannot be read (removed, or
