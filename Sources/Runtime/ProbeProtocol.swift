@@ -25,7 +25,10 @@ public enum ProbeProtocol {
                 order.append(f[0])
                 specs[f[0]] = BindSpec(name: f[0], members: [], httpCheckPath: f[2] == "-" ? nil : f[2], source: "probe")
             }
-            specs[f[0]]!.members.append(.init(host: f[3], port: Int(f[1])))
+            // Ports outside 1…65535 are no port (roost never sends one; a
+            // hand-made request must not trap the probe on UInt16(port)).
+            let port = Int(f[1]).flatMap { (1...65535).contains($0) ? $0 : nil }
+            specs[f[0]]!.members.append(.init(host: f[3], port: port))
         }
         return BindSet(entries: order.map { BindSet.Entry(spec: specs[$0]!, required: false, contract: [], portKey: "port") })
     }

@@ -28,6 +28,9 @@ final class ProbeProtocolTests: XCTestCase {
     func testMalformedRequestLinesAreSkipped() {
         let decoded = ProbeProtocol.decodeRequest("garbage\ndb\t1\t-\nweb\t80\t-\thost\n\n")
         XCTAssertEqual(decoded.entries.map(\.spec.name), ["web"])
+        // A port out of range is no port (it trapped the probe on UInt16(port)).
+        let odd = ProbeProtocol.decodeRequest("db\t99999\t-\t127.0.0.1\ndb\t0\t-\th\ndb\t-5\t-\th\ndb\t65535\t-\th")
+        XCTAssertEqual(odd.entries.first?.spec.members.map(\.port), [nil, nil, nil, 65535])
     }
 
     func testResultsRoundTrip() {
