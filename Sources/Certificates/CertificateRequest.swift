@@ -28,7 +28,9 @@ public struct CertificateRequest: Sendable, Equatable {
                 self = .ip(bytes, text: String(value))
                 return
             }
-            guard kind != "IP", !value.isEmpty, !value.contains(" ") else { return nil }
+            // A certificate holds a DNS name as ASCII (IA5String): an
+            // international name goes in its xn-- form.
+            guard kind != "IP", !value.isEmpty, value.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { return nil }
             self = .dns(String(value))
         }
 

@@ -74,12 +74,12 @@ enum CertCommand {
             var names: [CertificateRequest.AlternativeName] = []
             for item in arguments.strings("san") {
                 guard let n = CertificateRequest.AlternativeName(parsing: item) else {
-                    bad("--san '\(item)' is not DNS:name or IP:address")
+                    bad("--san '\(item)' is not DNS:name or IP:address (a name in ASCII: an international one in its xn-- form)")
                 }
                 names.append(n)
             }
             if names.isEmpty {
-                names = [.dns(sys.hostname), .dns("localhost")]
+                names = [CertificateRequest.AlternativeName(parsing: "DNS:" + sys.hostname), .dns("localhost")].compactMap { $0 }
                 if let ip = CertificateRequest.AlternativeName(parsing: "IP:" + sys.ip) { names.append(ip) }
                 names.append(CertificateRequest.AlternativeName(parsing: "IP:127.0.0.1")!)
             }

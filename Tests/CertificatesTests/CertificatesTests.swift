@@ -38,6 +38,10 @@ final class CertificatesTests: XCTestCase {
 
     func testAlternativeNames() {
         XCTAssertEqual(CertificateRequest.AlternativeName(parsing: "DNS:example.com"), .dns("example.com"))
+        // Not ASCII (the certificate library failed with an ASN.1 error, exit 70): no name.
+        XCTAssertNil(CertificateRequest.AlternativeName(parsing: "DNS:héllo.example"))
+        XCTAssertNil(CertificateRequest.AlternativeName(parsing: "DNS:tab\there"))
+        XCTAssertEqual(CertificateRequest.AlternativeName(parsing: "DNS:xn--hllo-bpa.example"), .dns("xn--hllo-bpa.example"))
         XCTAssertEqual(CertificateRequest.AlternativeName(parsing: "127.0.0.1"), .ip([127, 0, 0, 1], text: "127.0.0.1"))
         XCTAssertEqual(CertificateRequest.AlternativeName(parsing: "IP:::1")?.description, "IP:::1")
         XCTAssertNil(CertificateRequest.AlternativeName(parsing: "IP:not-an-address"))
