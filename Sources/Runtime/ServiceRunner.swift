@@ -76,8 +76,16 @@ public final class ServiceRunner {
             do {
                 identity = try UserLookup.identity(user: user.user, group: user.group)
             } catch {
-                throw HabitatError(.config, source: package.ident.description,
-                                   "service user \(user.user):\(user.group): \(error); create it (useradd --system \(user.user)) or set pkg_svc_user")
+                let problem: String
+                switch error.kind {
+                case .noSuchUser(let name):
+                    problem = "user '\(name)' does not exist; create it in the image (useradd --system \(name)) or set pkg_svc_user"
+                case .noSuchGroup(let name):
+                    problem = "group '\(name)' does not exist; create it in the image (groupadd --system \(name)) or set pkg_svc_group"
+                case .system:
+                    problem = error.description
+                }
+                throw HabitatError(.config, source: package.ident.description, "service user \(user.user):\(user.group): \(problem)")
             }
         } else {
             identity = nil

@@ -41,7 +41,7 @@ public enum UserLookup {
         }
         guard let account else {
             // Numeric user that is not in /etc/passwd: no supplementary groups to find.
-            guard let uid = uid_t(user) else { throw UserLookupError(kind: .noSuchUser(user)) }
+            guard let uid = numericID(user) else { throw UserLookupError(kind: .noSuchUser(user)) }
             return Identity(uid: uid, gid: primary.gid, groups: [primary.gid], userName: nil, groupName: primary.name)
         }
         let groups = try groupList(account.name, primary.gid)
@@ -55,11 +55,19 @@ public enum UserLookup {
     static let passwdFile = "/etc/passwd"
     static let groupFile = "/etc/group"
 
+    /// A name that is a user or group id: digits, below 2^32 − 1 (which
+    /// the set*id calls read as "no change", so the switch would fail only
+    /// in the child, with a misleading message).
+    static func numericID(_ name: String) -> UInt32? {
+        guard let id = UInt32(name), id != UInt32.max else { return nil }
+        return id
+    }
+
     /// nil for a numeric name without an entry; throws for an unknown name.
     private static func lookUpUser(_ name: String) throws(UserLookupError) -> (name: String, uid: uid_t, gid: gid_t)? {
         if let entry = AccountFiles.user(named: name, in: passwdFile) { return entry }
         if nssAllowed, let entry = try nssUser(name) { return entry }
-        if uid_t(name) != nil { return nil }
+        if numericID(name) != nil { return nil }
         throw UserLookupError(kind: .noSuchUser(name))
     }
 
@@ -88,7 +96,7 @@ public enum UserLookup {
     private static func lookUpGroup(_ name: String) throws(UserLookupError) -> (gid: gid_t, name: String?) {
         if let entry = AccountFiles.group(named: name, in: groupFile) { return (entry.gid, entry.name) }
         if nssAllowed, let entry = try nssGroup(name) { return entry }
-        if let gid = gid_t(name) { return (gid, nil) }
+        if let gid = numericID(name) { return (gid, nil) }
         throw UserLookupError(kind: .noSuchGroup(name))
     }
 

@@ -162,6 +162,34 @@ final class HostileCommandTests: XCTestCase {
         }
     }
 
+    /// A missing group was reported with a hint to create the *user*; and
+    /// the id 4294967295 (what the set*id calls read as "no change") was
+    /// taken as a user or group id and failed only in the child, as
+    /// "roost must run as root". Both are config errors (78) before anything runs.
+    func testServiceUserAndGroupProblemsSayWhatToDo() throws {
+        let svc = dir.appendingPathComponent("svc").path
+        let cases: [(plan: String, message: String)] = [
+            ("pkg_svc_user=nobody\npkg_svc_group=no-such-group-x",
+             "group 'no-such-group-x' does not exist; create it in the image (groupadd --system no-such-group-x) or set pkg_svc_group"),
+            ("pkg_svc_user=no-such-user-x\npkg_svc_group=nogroup",
+             "user 'no-such-user-x' does not exist; create it in the image (useradd --system no-such-user-x) or set pkg_svc_user"),
+            ("pkg_svc_user=4294967295\npkg_svc_group=nogroup", "user '4294967295' does not exist"),
+            ("pkg_svc_user=nobody\npkg_svc_group=4294967295", "group '4294967295' does not exist"),
+        ]
+        for (index, item) in cases.enumerated() {
+            let pkg = try TestPackage(in: dir, name: "who\(index)", plan: item.plan, hooks: ["run": "#!/bin/sh\nexec true\n"])
+            let r = try roost(["start", pkg.dir.path, "--svc-root", svc, "--restart", "never"])
+            XCTAssertEqual(r.status, 78, "\(item.plan): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains(item.message), "\(item.plan): \(r.stderr)")
+        }
+        // A numeric id below that is still taken as an id.
+        let numeric = try TestPackage(in: dir, name: "who9", plan: "pkg_svc_user=4242\npkg_svc_group=4243",
+                                      hooks: ["run": "#!/bin/sh\nid -u; id -g\n"])
+        let r = try roost(["start", numeric.dir.path, "--svc-root", svc, "--restart", "never"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("4242\n4243\n") || r.stderr.contains("4242\n4243\n"), r.stdout + r.stderr)
+    }
+
     // MARK: package names (item 7)
 
     func testPackageNamesAreValidated() throws {
