@@ -15,6 +15,10 @@ final class RenderState {
     let root: Value
     var frames: [Frame]
     var partialDepth = 0
+    /// Tags evaluated so far, against `registry.maximumSteps`.
+    var steps = 0
+    /// The most text one render may produce (64 MiB): far beyond any config file.
+    static let maximumOutput = 64 << 20
 
     init(registry: Handlebars, root: Value) {
         self.registry = registry
@@ -24,12 +28,24 @@ final class RenderState {
 
     // MARK: Nodes
 
+    /// Counts one evaluated tag, and checks the budget and the output so far.
+    private func step(_ out: String, _ position: SourcePosition) throws(RenderError) {
+        steps += 1
+        if steps > registry.maximumSteps {
+            throw error("the render takes more than \(registry.maximumSteps) steps (loops nested over long lists, or partials that fan out?)", position)
+        }
+        if out.utf8.count > Self.maximumOutput {
+            throw error("the rendered text passes \(Self.maximumOutput >> 20) MiB", position)
+        }
+    }
+
     func render(_ nodes: [Node], into out: inout String) throws(RenderError) {
         for node in nodes {
             switch node {
             case .text(let s):
                 out += s
             case .mustache(let call, let escaped):
+                try step(out, call.position)
                 let value = try evaluate(call, asBlock: nil)
                 if escaped && !registry.escaping.isNone {
                     out += registry.escaping.apply(value.renderedText)
@@ -37,8 +53,10 @@ final class RenderState {
                     value.appendRendered(to: &out)
                 }
             case .block(let block):
+                try step(out, block.call.position)
                 try evaluate(block.call, asBlock: block).appendRendered(to: &out)
             case .partial(let name, let context, let hash, let indent, let position, let fallback):
+                try step(out, position)
                 try renderPartial(name: name, context: context, hash: hash, indent: indent, position: position,
                                   fallback: fallback, into: &out)
             case .inlinePartial(let name, let body):

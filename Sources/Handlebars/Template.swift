@@ -68,6 +68,12 @@ public struct Handlebars {
     var partials: [String: Template] = [:]
     /// How `{{expr}}` output is escaped; `.html` unless set otherwise.
     public var escaping: Escaping = .html
+    /// Most tags one render evaluates before it stops with an error: loops
+    /// nested over lists and partials that call themselves twice fan out
+    /// (9 nested `each` over 10 items is 10^9 renders), and PID 1 must not
+    /// spend hours before it starts the service. A million is a list of
+    /// 100,000 entries with 10 tags each, about a second.
+    public var maximumSteps = 1_000_000
 
     public init() {
         // Room for the 16 built-ins and a host's own (Habitat adds 10), so

@@ -98,4 +98,25 @@ final class RobustnessTests: XCTestCase {
             XCTAssertEqual([e.line, e.column], [2, 8])
         }
     }
+
+    /// Renders that fan out stop with an error naming the tag instead of
+    /// running for hours: nested loops (10^9 renders) and a partial that
+    /// calls itself twice per level. A long list still renders.
+    func testFanOutIsBoundedButLongListsRender() throws {
+        var renderer = Handlebars()
+        renderer.maximumSteps = 20_000   // the mechanism; the default is a million
+        let ten: Value = .array((0..<10).map { .integer(Int64($0)) })
+        let nested = String(repeating: "{{#each @root.a}}", count: 9) + "x" + String(repeating: "{{/each}}", count: 9)
+        XCTAssertThrowsError(try renderer.render(try Template(source: "ok\n" + nested, name: "loops"), ["a": ten])) { error in
+            XCTAssertTrue("\(error)".contains("more than 20000 steps"), "\(error)")
+            XCTAssertTrue("\(error)".contains("2:"), "names the line: \(error)")
+        }
+        var deep: Value = ["x": true]
+        for _ in 0..<40 { deep = ["x": deep] }
+        let fanning = "{{#*inline \"p\"}}{{#if x}}{{> p x}}{{> p x}}{{/if}}{{/inline}}{{> p this}}"
+        XCTAssertThrowsError(try renderer.render(try Template(source: fanning, name: "fan"), deep))
+        let long: Value = ["a": .array((0..<200_000).map { .integer(Int64($0)) })]
+        XCTAssertEqual(try Handlebars().render(try Template(source: "{{#each a}}{{this}},{{/each}}", name: "long"), long).count, 1_288_890)
+    }
 }
+
