@@ -29,10 +29,14 @@ extension ServiceRunner {
         case .runHook(.postRun):
             startPostRun(generation: generation, attempt: 1)
         case .runHook(.reconfigure):
-            let mine = generation
-            runHook(.reconfigure, timeout: options.hookTimeout) { [unowned self] result in
-                guard mine == self.generation else { return }
-                self.send(.hookFinished(.reconfigure, HookOutcome(status: result?.status, timedOut: result?.timedOut ?? false)))
+            // One at a time: changes that arrive while the hook runs are
+            // merged into one more run after it, which sees the config on
+            // disk then. (Overlapping runs could finish out of order, and a
+            // burst of edits started hundreds at once.)
+            if reconfigureRunning {
+                reconfigureAgain = true
+            } else {
+                startReconfigure()
             }
         case .runHook(let hook):
             runHook(hook, timeout: options.hookTimeout) { [unowned self] result in
@@ -89,6 +93,21 @@ extension ServiceRunner {
             log.error(message)
         case .exit:
             if let gateway, gateway.isRunning { _ = loop.signal(gateway, .kill) }
+        }
+    }
+
+    /// Runs the reconfigure hook; when more changes came meanwhile, once more.
+    func startReconfigure() {
+        reconfigureRunning = true
+        let mine = generation
+        runHook(.reconfigure, timeout: options.hookTimeout) { [unowned self] result in
+            self.reconfigureRunning = false
+            let again = self.reconfigureAgain
+            self.reconfigureAgain = false
+            // A restart since (a new generation) rendered and started afresh.
+            guard mine == self.generation else { return }
+            self.send(.hookFinished(.reconfigure, HookOutcome(status: result?.status, timedOut: result?.timedOut ?? false)))
+            if again && self.lifecycle.isRunning && mine == self.generation { self.startReconfigure() }
         }
     }
 }

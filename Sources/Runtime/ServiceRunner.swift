@@ -46,6 +46,9 @@ public final class ServiceRunner {
     /// Bumped whenever a service instance starts; stale callbacks compare it.
     var generation = 0
     var pendingReload: TimerHandle?
+    /// The reconfigure hook is running; another change asked for one more run.
+    var reconfigureRunning = false
+    var reconfigureAgain = false
     var gateway: ChildProcess?
     /// The gateway's listening socket, bound at start and kept by PID 1.
     var gatewayListener: Int32?

@@ -151,6 +151,36 @@ final class StartTests: XCTestCase {
         XCTAssertEqual(roost.wait(timeout: 15), 143)
     }
 
+    /// A burst of edits while a slow reconfigure hook runs: one hook at a
+    /// time (it started one per change, hundreds at once, which could finish
+    /// out of order), and a last run that sees the last edit.
+    func testReconfigureRunsOneAtATimeAndEndsOnTheLastEdit() throws {
+        let lock = "{{pkg.svc_var_path}}/reconfigure.lock"   // the hook runs as the service user
+        let pkg = try TestPackage(
+            in: dir, defaultTOML: "n = 0\n", config: ["app.conf": "n={{cfg.n}}\n"],
+            hooks: ["run": "#!/bin/sh\nexec sleep 300\n",
+                    "reconfigure": "#!/bin/sh\nmkdir \(lock) 2>/dev/null || echo OVERLAP\necho \"reconfigure sees $(cat {{pkg.svc_config_path}}/app.conf)\"\nsleep 1\nrmdir \(lock)\n"])
+        let roost = try start(pkg, ["--health-interval", "600"])
+        roost.waitFor("service started")
+        let userTOML = dir.appendingPathComponent("user/demo/config/user.toml")
+        for n in 1...8 {
+            try write("n = \(n)\n", to: userTOML)
+            usleep(300_000)   // several edits during each one-second run
+        }
+        roost.waitFor("reconfigure sees n=8", timeout: 20)
+        usleep(1_500_000)   // room for a stray run to show
+        roost.signal(SIGTERM)
+        XCTAssertEqual(roost.wait(timeout: 15), 143)
+        XCTAssertFalse(roost.output.contains("OVERLAP"), roost.output)
+        let runs = roost.output.components(separatedBy: "reconfigure sees").count - 1
+        XCTAssertGreaterThanOrEqual(runs, 2, roost.output)
+        XCTAssertLessThanOrEqual(runs, 5, "edits merged while a run is on:\n\(roost.output)")
+        XCTAssertEqual(roost.output.range(of: "reconfigure sees n=8")?.lowerBound,
+                       roost.output.range(of: "reconfigure sees", options: .backwards)?.lowerBound,
+                       "the last run saw the last edit:\n\(roost.output)")
+        XCTAssertFalse(roost.output.contains("hook reconfigure exited with status"), roost.output)
+    }
+
     func testConfigChangeWithoutReconfigureHookRestarts() throws {
         let pkg = try TestPackage(in: dir, defaultTOML: "n = 1\n", config: ["app.conf": "n={{cfg.n}}\n"],
                                   hooks: ["run": "#!/bin/sh\necho \"running with $(cat {{pkg.svc_config_path}}/app.conf)\"\nexec sleep 300\n"])
