@@ -152,6 +152,10 @@ public struct Lifecycle {
         case runHook(Hook)
         case stopService
         case stopInit
+        /// A second TERM/INT while post-stop runs on the way out: stop the
+        /// hook (its process group: TERM, then KILL after a grace); the
+        /// driver answers `.hookFinished(.postStop, …)` as when it ends.
+        case stopPostStop
         case startHealthChecks
         case stopHealthChecks
         case checkHealthNow
@@ -385,9 +389,12 @@ public struct Lifecycle {
         switch state {
         case .finished:
             return []
-        case .stopping(.shutdown), .postStopAfterStop(_, .shutdown), .initializing(.some),
-             .postStopAfterExit(_, _, _, _, true):
+        case .stopping(.shutdown), .initializing(.some):
             return [.stopWatching]
+        case .postStopAfterStop(_, .shutdown), .postStopAfterExit(_, _, _, _, true):
+            // Asked again while post-stop runs: it may take up to the hook
+            // timeout (60 s), so the second signal cuts it short.
+            return [.stopWatching, .log(.info, "\(signal.name) received again: stopping the post-stop hook"), .stopPostStop]
         case .stopping(.restart):
             state = .stopping(then: .shutdown)
             return [.stopWatching, .log(.info, "\(signal.name) received while restarting: exiting once the service has stopped")]

@@ -11,9 +11,10 @@ extension ServiceRunner {
 
     /// Runs a rendered hook if the package has it; `done(nil)` when it does
     /// not exist or could not start.
-    func runHook(_ hook: Hook, timeout: Duration, keepProcess: Bool = false, done: @escaping (ProcessResult?) -> Void) {
+    @discardableResult
+    func runHook(_ hook: Hook, timeout: Duration, keepProcess: Bool = false, done: @escaping (ProcessResult?) -> Void) -> ChildProcess? {
         let name = hook.fileName
-        guard templates.hasHook(name) else { return done(nil) }
+        guard templates.hasHook(name) else { done(nil); return nil }
         let prefix = options.mode == .dev && isatty(1) == 1
             ? "\u{1B}[34m\(service.package.name) hook[\(name)]:\u{1B}[0m " : "\(service.package.name) hook[\(name)]: "
         let spec = ProcessSpec(
@@ -34,9 +35,11 @@ extension ServiceRunner {
                 done(result)
             }
             if keepProcess { initProcess = child }
+            return child
         } catch {
             log.error("hook \(name) could not start: \(error)")
             done(nil)
+            return nil
         }
     }
 

@@ -39,12 +39,18 @@ extension ServiceRunner {
                 startReconfigure()
             }
         case .runHook(let hook):
-            runHook(hook, timeout: options.hookTimeout) { [unowned self] result in
+            let child = runHook(hook, timeout: options.hookTimeout) { [unowned self] result in
+                if hook == .postStop { self.postStopProcess = nil }
                 self.send(.hookFinished(hook, HookOutcome(status: result?.status, timedOut: result?.timedOut ?? false)))
             }
+            if hook == .postStop, let child, child.isRunning { postStopProcess = child }
         case .stopService:
             guard let child = serviceProcess else { return }
             stopService(child) { [unowned self] outcome in self.send(.serviceStopped(outcome.status)) }
+        case .stopPostStop:
+            if let postStopProcess, postStopProcess.isRunning {
+                loop.stop(postStopProcess, signal: .term, timeout: .seconds(2)) { _ in }
+            }
         case .stopInit:
             if let initProcess, initProcess.isRunning {
                 loop.stop(initProcess, signal: .term, timeout: .seconds(5)) { [unowned self] _ in self.send(.initStopped) }

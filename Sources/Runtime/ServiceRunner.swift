@@ -34,6 +34,8 @@ public final class ServiceRunner {
     var dispatching = false
     var serviceProcess: ChildProcess?
     var initProcess: ChildProcess?
+    /// The post-stop hook while it runs (a second TERM/INT stops it).
+    var postStopProcess: ChildProcess?
     var restartTimer: TimerHandle?
     var health: HealthChecker?
     var lastHealth: HealthRecord.Status?

@@ -181,6 +181,22 @@ final class StartTests: XCTestCase {
         XCTAssertFalse(roost.output.contains("hook reconfigure exited with status"), roost.output)
     }
 
+    /// A post-stop hook that ignores TERM held roost's exit for the whole
+    /// hook timeout (60 s) and a second SIGTERM was ignored: the second one
+    /// stops the hook (TERM, KILL after 2 s) and roost exits as it would.
+    func testASecondTermCutsAHangingPostStopShort() throws {
+        let pkg = try TestPackage(in: dir, hooks: [
+            "run": "#!/bin/sh\nexec sleep 300\n",
+            "post-stop": "#!/bin/sh\ntrap 'echo post-stop ignores TERM' TERM\necho post-stop begins\nwhile :; do sleep 1; done\n"])
+        let roost = try start(pkg, ["--health-interval", "600", "--shutdown-timeout", "2"])
+        roost.waitFor("service started")
+        roost.signal(SIGTERM)
+        roost.waitFor("post-stop begins")
+        roost.signal(SIGTERM)
+        XCTAssertEqual(roost.wait(timeout: 20), 143, "before the 60 s hook timeout: \(roost.output)")
+        XCTAssertTrue(roost.output.contains("TERM received again: stopping the post-stop hook"), roost.output)
+    }
+
     func testConfigChangeWithoutReconfigureHookRestarts() throws {
         let pkg = try TestPackage(in: dir, defaultTOML: "n = 1\n", config: ["app.conf": "n={{cfg.n}}\n"],
                                   hooks: ["run": "#!/bin/sh\necho \"running with $(cat {{pkg.svc_config_path}}/app.conf)\"\nexec sleep 300\n"])

@@ -129,6 +129,23 @@ final class LifecycleTests: XCTestCase {
         XCTAssertEqual(exits(l.handle(.hookFinished(.postStop, HookOutcome(status: .exited(1))))), 0)
     }
 
+    /// A signal during the post-stop of a shutdown stops the hook (it could
+    /// hold the exit for the whole hook timeout); the exit code is unchanged.
+    func testASecondTermStopsThePostStopHook() {
+        var l = running()
+        _ = l.handle(.signal(.term))
+        _ = l.handle(.serviceStopped(.signaled(.term)))
+        XCTAssertEqual(l.handle(.signal(.term)),
+                       [.stopWatching, .log(.info, "TERM received again: stopping the post-stop hook"), .stopPostStop])
+        XCTAssertEqual(exits(l.handle(.hookFinished(.postStop, HookOutcome(status: .signaled(.kill))))), 143)
+        // After an exit of its own, the first signal waits for post-stop, a second stops it.
+        var m = running()
+        _ = m.handle(.serviceExited(.exited(3), ranFor: .seconds(1), at: t0))
+        XCTAssertFalse(m.handle(.signal(.int)).contains(.stopPostStop))
+        XCTAssertTrue(m.handle(.signal(.int)).contains(.stopPostStop))
+        XCTAssertEqual(exits(m.handle(.hookFinished(.postStop, ok))), 3)
+    }
+
     func testTermDuringARestartForAChangeBecomesTheFinalStop() {
         var l = running()
         _ = l.handle(.configChanged(TemplateUpdate(restartReason: "hooks/run changed")))
