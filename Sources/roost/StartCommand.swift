@@ -115,7 +115,8 @@ enum StartCommand {
         discussion: """
         Waits for binds, renders config and hooks into <svc-root>/<pkg>, runs init, \
         then the service, post-run and health checks. Reaps every zombie; forwards \
-        QUIT, USR1, USR2 and WINCH to the service; on TERM or INT stops it with the \
+        every other signal it can catch to the service (QUIT, USR1, USR2, WINCH, ALRM, \
+        real-time signals…; not PIPE, TTIN, TTOU or the fault signals, as tini); on TERM or INT stops it with the \
         package's shutdown signal and timeout and exits with its status (its code, or \
         128 + signal). HUP and changes to user.toml re-render: reconfigure if the \
         package has a reconfigure hook, restart otherwise.
