@@ -37,12 +37,11 @@ enum InstalledPackageReader {
             pkg.shutdownSignal = signal
         }
         if let timeout = meta("SHUTDOWN_TIMEOUT") {
-            // Habitat reads it as a u32 and refuses the package otherwise.
-            guard let seconds = UInt32(timeout) else {
+            guard let seconds = ServicePackage.shutdownTimeout(parsing: timeout) else {
                 throw HabitatError(.config, source: path("SHUTDOWN_TIMEOUT"),
-                                   "'\(timeout)' is not a whole number of seconds from 0 to \(UInt32.max)")
+                                   "'\(timeout)' is not \(ServicePackage.shutdownTimeoutRange)")
             }
-            pkg.shutdownTimeoutSeconds = Int(seconds)
+            pkg.shutdownTimeoutSeconds = seconds
         }
         if let runtimePath = meta("RUNTIME_PATH") {
             pkg.runtimePath = runtimePath.split(separator: ":").map(String.init)

@@ -87,11 +87,6 @@ struct ShellScanner {
     enum Part { case text(String), variable(String, defaultValue: Word?) }
     struct Word {
         var parts: [Part] = []
-        func expanded(using vars: [String: String]) -> String {
-            var budget = Int.max
-            return expanded(using: vars, budget: &budget) ?? ""
-        }
-
         /// The expansion, or nil once it would pass `budget` bytes (what is
         /// left of the budget is passed down to nested defaults).
         func expanded(using vars: [String: String], budget: inout Int) -> String? {
@@ -313,15 +308,16 @@ struct ShellScanner {
             i += 2
             let name = String(decoding: readBareName(), as: UTF8.self)
             var def: Word?
-            let hasDefault = peek() == .colon && peek(1) == .dash ? 2 : peek() == .dash ? 1 : 0
-            if hasDefault > 0 {
+            // `:-` or `-` before a default value.
+            let markerLength = peek() == .colon && peek(1) == .dash ? 2 : peek() == .dash ? 1 : 0
+            if markerLength > 0 {
                 guard nesting < Self.maximumNesting else {
                     let line = bytes[..<i].reduce(1) { $1 == .newline ? $0 + 1 : $0 }
                     problem = (line, "${…:-…} nested more than \(Self.maximumNesting) levels deep")
                     i = bytes.count
                     return nil
                 }
-                i += hasDefault
+                i += markerLength
                 nesting += 1
                 def = readWord(stop: .closeBrace)
                 nesting -= 1

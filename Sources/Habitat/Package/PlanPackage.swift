@@ -56,12 +56,11 @@ enum PlanPackageReader {
             pkg.shutdownSignal = signal
         }
         if let timeout = plan.scalar("pkg_shutdown_timeout_sec"), !timeout.isEmpty {
-            // Habitat reads it as a u32 and refuses the package otherwise.
-            guard let seconds = UInt32(timeout) else {
+            guard let seconds = ServicePackage.shutdownTimeout(parsing: timeout) else {
                 throw HabitatError(.config, source: planFile,
-                                   "pkg_shutdown_timeout_sec '\(timeout)' is not a whole number of seconds from 0 to \(UInt32.max)")
+                                   "pkg_shutdown_timeout_sec '\(timeout)' is not \(ServicePackage.shutdownTimeoutRange)")
             }
-            pkg.shutdownTimeoutSeconds = Int(seconds)
+            pkg.shutdownTimeoutSeconds = seconds
         }
         if let run = plan.scalar("pkg_svc_run"), !run.isEmpty { pkg.svcRun = run }
         for dep in plan.array("pkg_deps") {

@@ -32,6 +32,12 @@ public struct ServicePackage: Sendable {
     /// Signal name without `SIG` (`TERM`, `HUP`, …) when the package sets one.
     public var shutdownSignal: String?
     public var shutdownTimeoutSeconds: Int?
+
+    /// A shutdown timeout as plan.sh or SHUTDOWN_TIMEOUT gives it: Habitat
+    /// reads it as a u32 and refuses the package otherwise. nil: refused.
+    static func shutdownTimeout(parsing text: String) -> Int? { UInt32(text).map(Int.init) }
+    /// What `shutdownTimeout(parsing:)` takes, for error messages.
+    static let shutdownTimeoutRange = "a whole number of seconds from 0 to \(UInt32.max)"
     /// The package's runtime PATH entries (own bins first, then deps).
     public var runtimePath: [String] = []
     /// RUNTIME_ENVIRONMENT without PATH, in file order.
