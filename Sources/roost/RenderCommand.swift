@@ -40,12 +40,8 @@ struct RenderCommand {
     }
 
     func run() throws {
-        // An empty path would be relative to wherever roost runs (`--out ""`
-        // wrote into /config and /hooks from /): refused like --svc-root's.
-        for (name, value) in [("out", out), ("context-out", contextOut), ("context-override", contextOverride)] {
-            guard let value else { continue }
-            guard !value.isEmpty, !value.utf8.contains(0) else { throw ValidationError("--\(name) must not be empty") }
-        }
+        // `--out ""` wrote into /config and /hooks when run from /.
+        try ServiceOptions.refuseEmpty([("out", out), ("context-out", contextOut), ("context-override", contextOverride)])
         let settings = try service.settings()
         let render = RenderRun(settings: settings, bindOptions: service.binds, bindsFile: service.effectiveBindsFile(settings.environment),
                                out: out, check: check, diff: diff, contextOut: contextOut, contextOverride: contextOverride)

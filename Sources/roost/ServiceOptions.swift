@@ -67,13 +67,8 @@ struct ServiceOptions {
             // A package folder or plan.sh given relative; an ident stays as typed.
             s.packageArgument = FileSystem.kind(of: package) == .missing ? package : FileSystem.absolute(package)
         }
-        // Empty or NUL-holding values would turn into paths relative to
-        // wherever roost runs: refuse them before anything is read or made.
-        for (name, value) in [("pkgs-root", pkgsRoot as String?), ("svc-root", svcRoot), ("user-root", userRoot),
-                              ("binds-file", bindsFile), ("hostname", hostname), ("pkg-ident", pkgIdent)] {
-            guard let value else { continue }
-            guard !value.isEmpty, !value.utf8.contains(0) else { throw ValidationError("--\(name) must not be empty") }
-        }
+        try Self.refuseEmpty([("pkgs-root", pkgsRoot as String?), ("svc-root", svcRoot), ("user-root", userRoot),
+                              ("binds-file", bindsFile), ("hostname", hostname), ("pkg-ident", pkgIdent)])
         guard !package.isEmpty else { throw ValidationError("PKG must not be empty (use . for the current folder)") }
         guard !group.isEmpty, group.utf8.count <= 255, group.utf8.allSatisfy({ PackageIdent.isNameByte($0) || $0 == UInt8(ascii: ".") }),
               group != ".", group != ".." else {
@@ -115,6 +110,16 @@ struct ServiceOptions {
             }
         }
         return s
+    }
+
+    /// Refuses options given as empty (or holding NUL): they would turn into
+    /// paths relative to wherever roost runs. Checked before anything is
+    /// read or made.
+    static func refuseEmpty(_ options: [(name: String, value: String?)]) throws {
+        for (name, value) in options {
+            guard let value else { continue }
+            guard !value.isEmpty, !value.utf8.contains(0) else { throw ValidationError("--\(name) must not be empty") }
+        }
     }
 
     /// The binds file from the option or `ROOST_BINDS_FILE` in `environment`
