@@ -97,8 +97,7 @@ public struct RenderedOutput {
         do {
             try AtomicFile.writeAll(pending)
         } catch {
-            let kept = error.reason.contains("already replaced") ? "" : "; the previous files were kept"
-            throw .cannotWrite(path: error.path, reason: error.reason + kept)
+            throw .cannotWrite(path: error.path, reason: error.reason + (error.replaced.isEmpty ? "; the previous files were kept" : ""))
         }
     }
 

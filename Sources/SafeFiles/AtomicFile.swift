@@ -7,6 +7,9 @@ import CSupport
 public struct FileWriteError: Error, Sendable, CustomStringConvertible {
     public var path: String
     public var reason: String
+    /// Files of the set that stay replaced after the failure (only on a file
+    /// system that cannot swap files); empty: every old file was kept.
+    public var replaced: [String] = []
     public var description: String { "\(path): \(reason)" }
 }
 
@@ -94,7 +97,8 @@ public enum AtomicFile {
             func failure(_ errorNumber: Int32) -> FileWriteError {
                 let final = placed.filter { $0.how == .overwritten }.map(\.path)
                 let note = final.isEmpty ? "" : "; already replaced (this file system cannot swap files): " + final.joined(separator: ", ")
-                return FileWriteError(path: file.path, reason: "cannot rename into place: \(String(cString: strerror(errorNumber)))\(note)")
+                return FileWriteError(path: file.path, reason: "cannot rename into place: \(String(cString: strerror(errorNumber)))\(note)",
+                                      replaced: final)
             }
             if roost_rename_exchange(temp, file.path) == 0 {
                 placed.append((file.path, temp, .swapped))
