@@ -38,12 +38,16 @@ extension ServiceRunner {
             } else {
                 startReconfigure()
             }
-        case .runHook(let hook):
-            let child = runHook(hook, timeout: options.hookTimeout) { [unowned self] result in
-                if hook == .postStop { self.postStopProcess = nil }
-                self.send(.hookFinished(hook, HookOutcome(status: result?.status, timedOut: result?.timedOut ?? false)))
+        case .runHook(.postStop):
+            // Kept while it runs, for a second TERM/INT (`.stopPostStop`).
+            postStopProcess = runHook(.postStop, timeout: options.hookTimeout) { [unowned self] result in
+                self.postStopProcess = nil
+                self.send(.hookFinished(.postStop, HookOutcome(result)))
             }
-            if hook == .postStop, let child, child.isRunning { postStopProcess = child }
+        case .runHook(let hook):
+            runHook(hook, timeout: options.hookTimeout) { [unowned self] result in
+                self.send(.hookFinished(hook, HookOutcome(result)))
+            }
         case .stopService:
             guard let child = serviceProcess else { return }
             stopService(child) { [unowned self] outcome in self.send(.serviceStopped(outcome.status)) }
@@ -112,8 +116,15 @@ extension ServiceRunner {
             self.reconfigureAgain = false
             // A restart since (a new generation) rendered and started afresh.
             guard mine == self.generation else { return }
-            self.send(.hookFinished(.reconfigure, HookOutcome(status: result?.status, timedOut: result?.timedOut ?? false)))
+            self.send(.hookFinished(.reconfigure, HookOutcome(result)))
             if again && self.lifecycle.isRunning && mine == self.generation { self.startReconfigure() }
         }
+    }
+}
+
+extension HookOutcome {
+    /// How a hook's process ended; nil: it did not exist or could not start.
+    init(_ result: ProcessResult?) {
+        self.init(status: result?.status, timedOut: result?.timedOut ?? false)
     }
 }

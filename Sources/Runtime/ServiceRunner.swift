@@ -236,7 +236,7 @@ public final class ServiceRunner {
         guard templates.hasHook(Hook.initialize.fileName) else { return send(.hookFinished(.initialize, HookOutcome(status: .exited(0)))) }
         runHook(.initialize, timeout: options.initTimeout, keepProcess: true) { [unowned self] result in
             self.initProcess = nil
-            let outcome = HookOutcome(status: result?.status, timedOut: result?.timedOut ?? false)
+            let outcome = HookOutcome(result)
             if case .initializing(nil) = self.lifecycle.state, !outcome.isSuccess {
                 self.log.error("init failed" + (result.map { ": \($0.status)" } ?? "") + (result?.timedOut == true ? " (timed out after \(Int(self.options.initTimeout.seconds)) s)" : ""))
                 for line in result?.output.suffix(10) ?? [] { self.log.error("  init: \(line.text)") }
