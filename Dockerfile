@@ -23,8 +23,9 @@ COPY Sources ./Sources
 # that their folders exist even when it builds only `roost`.
 COPY Tests ./Tests
 COPY Benchmarks ./Benchmarks
-# The one place for the static build's flags (static, --gc-sections, stripped).
-COPY scripts/build-static.sh ./scripts/
+# The one place for the static build's flags (static, --gc-sections, stripped,
+# the functions a start runs placed side by side by start-order.txt).
+COPY scripts/build-static.sh scripts/start-order.txt ./scripts/
 RUN cp "$(scripts/build-static.sh)" /roost
 
 FROM scratch AS roost-binary
