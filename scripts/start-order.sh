@@ -10,8 +10,8 @@
 #
 # It traces, under valgrind's lackey, the commands a container runs most:
 # `roost start` of a service whose run hook execs `true` (with its vfork
-# child), `roost health`, and `roost cert ensure` on an existing certificate
-# (the bundled example's init hook).
+# child), the rendering of the bundled example's templates, `roost health`,
+# and `roost cert ensure` on an existing certificate (the example's init hook).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v valgrind >/dev/null || { echo "start-order.sh: needs valgrind (apt-get install -y valgrind)" >&2; exit 1; }
@@ -33,10 +33,12 @@ trace() { valgrind --tool=lackey --trace-mem=yes --log-file="$work/$1.%p" "${@:2
 # A first start creates the service directories; the traced one finds them, as a restart does.
 "$work/roost" start "$work/pkg" --svc-root "$work/svc" --user-root "$work/user" --restart never >/dev/null 2>&1
 trace 1-start "$work/roost" start "$work/pkg" --svc-root "$work/svc" --user-root "$work/user" --restart never
-trace 2-health "$work/roost" health order --svc-root "$work/svc"
+# The bundled example's templates: what a real package's start adds (TOML, helpers).
+trace 2-render "$work/roost" render . --check
+trace 3-health "$work/roost" health order --svc-root "$work/svc"
 cert=(cert ensure --cert "$work/cert.pem" --key "$work/key.pem" --subject /CN=order.test --key-type rsa --san DNS:order.test)
 "$work/roost" "${cert[@]}" >/dev/null 2>&1
-trace 3-cert "$work/roost" "${cert[@]}"
+trace 4-cert "$work/roost" "${cert[@]}"
 
 # The parent's trace before its vfork child's, then the other commands.
 traces=$(cd "$work" && ls [0-9]-*.* | sort -t. -k1,1 -k2,2n | sed "s|^|$work/|")
