@@ -59,6 +59,31 @@ for i, first in enumerate(rounds[0]):
     print(f"| `{name}` | {statistics.median(medians)*1000:.2f} ms | {statistics.median(ratios):.2f}x | {min(ratios):.2f}x to {max(ratios):.2f}x |")
 PY
 
+echo
+echo "## the same, every command once per iteration in random order (800 iterations; medians of wall time, ru_minflt of the whole command)"
+# hyperfine runs one command's 100 runs in a block, so the VM's drift from
+# minute to minute lands on some commands and not others; here every
+# iteration runs each command once, in a new random order.
+python3 - "$work" 800 "${cmds[@]}" <<'PY'
+import os, sys, time, random, statistics, shlex
+work, n, cmds = sys.argv[1], int(sys.argv[2]), [shlex.split(c) for c in sys.argv[3:]]
+null = os.open("/dev/null", os.O_RDWR)
+times, faults = [[] for _ in cmds], [[] for _ in cmds]
+for i in range(n + 10):
+    for k in random.sample(range(len(cmds)), len(cmds)):
+        t = time.perf_counter()
+        pid = os.posix_spawnp(cmds[k][0], cmds[k], os.environ, file_actions=[(os.POSIX_SPAWN_DUP2, null, 1), (os.POSIX_SPAWN_DUP2, null, 2)])
+        _, _, usage = os.wait4(pid, 0)
+        if i >= 10:
+            times[k].append(time.perf_counter() - t)
+            faults[k].append(usage.ru_minflt)
+tini = statistics.median(times[next(k for k, c in enumerate(cmds) if c[0] == "tini")])
+print("| command | median | vs tini | page faults |\n| --- | ---: | ---: | ---: |")
+for c, t, f in zip(cmds, times, faults):
+    name = shlex.join(c).split(" --svc-root")[0].replace(work + "/", "")
+    print(f"| `{name}` | {statistics.median(t) * 1000:.2f} ms | {statistics.median(t) / tini:.2f}x | {statistics.median(f):.0f} |")
+PY
+
 echo; echo "## CPU time and page faults of the same (perf stat, 200 runs; alone: -i, the supervisor's process only)"
 for c in "$STATIC $(start_args truepkg) --restart never" "tini -s -- /bin/true" "dumb-init /bin/true" "tini -s -- $work/truepkg/hooks/run"; do
   printf '%-28s ' "${c%% *}"; perf stat -r 200 -x, -e task-clock,page-faults $c 2>&1 >/dev/null | awk -F, '/task-clock/ {printf "%.2f ms CPU, ", $1} /page-faults/ {printf "%d faults", $1}'
