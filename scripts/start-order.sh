@@ -4,8 +4,8 @@
 # has the linker place them side by side, so every start maps fewer pages of
 # the 20 MB binary (BENCHMARKS.md, "Start").
 #
-# Run it (as root, with valgrind installed) after changes that rename much of
-# what a start runs, and commit the result. An outdated list only costs speed:
+# Run it (valgrind installed; as root the traced service runs as root too)
+# after changes that rename much of what a start runs, and commit the result. An outdated list only costs speed:
 # the linker skips the names it no longer finds.
 #
 # It traces, under valgrind's lackey, the commands a container runs most:
