@@ -9,8 +9,8 @@
 #                        every function in a section of its own, and the
 #                        functions and data a start touches placed side by
 #                        side (scripts/start-order.txt, made by
-#                        scripts/start-order.sh): a start maps about 50 pages
-#                        of the binary fewer (BENCHMARKS.md, "Start")
+#                        scripts/start-order.sh): a start takes about 75
+#                        page faults fewer (BENCHMARKS.md, "Start")
 #   -s                   no symbol tables (55 MB → see BENCHMARKS.md);
 #                        KEEP_SYMBOLS=1 keeps them (for profilers)
 set -euo pipefail
