@@ -26,6 +26,18 @@ import sys
 
 # Kinds of nm symbols that are code or data the linker can place.
 PLACEABLE = set("tTwWiIdDbBrRvV")
+# A section with more symbols than this holds code the compiler put together
+# (a file's specializations, the standard library's shared .text).
+MOST_IN_OWN_SECTION = 4
+
+
+def index_containing(spans, starts, address):
+    """The index of the (start, size, …) span holding address, or None;
+    spans sorted by start, starts their start addresses."""
+    index = bisect.bisect_right(starts, address) - 1
+    if index >= 0 and address < spans[index][0] + spans[index][1]:
+        return index
+    return None
 
 
 def read_symbols(path):
@@ -60,8 +72,8 @@ def sections_of_symbols(map_path, symbols):
     starts = [start for start, _ in sections]
     members = {}
     for address, _, name in symbols:
-        index = bisect.bisect_right(starts, address) - 1
-        if index >= 0 and address < sections[index][0] + sections[index][1]:
+        index = index_containing(sections, starts, address)
+        if index is not None:
             members.setdefault(index, []).append(name)
     sections_of = {}
     for index, names in members.items():
@@ -76,14 +88,10 @@ def touched_in_order(trace_path, starts, symbols, seen, order):
         match = access.match(line)
         if not match:
             continue
-        address = int(match.group(1), 16)
-        index = bisect.bisect_right(starts, address) - 1
-        if index < 0:
-            continue
-        start, size, name = symbols[index]
-        if address < start + size and name not in seen:
-            seen.add(name)
-            order.append(name)
+        index = index_containing(symbols, starts, int(match.group(1), 16))
+        if index is not None and symbols[index][2] not in seen:
+            seen.add(symbols[index][2])
+            order.append(symbols[index][2])
 
 
 def main():
@@ -118,7 +126,7 @@ def main():
         if counts and placed.issuperset(counts):
             continue
         placed.update(counts)
-        (shared if max(counts.values(), default=1) > 4 else alone).append(name)
+        (shared if max(counts.values(), default=1) > MOST_IN_OWN_SECTION else alone).append(name)
     sys.stdout.write("".join(name + "\n" for name in alone + shared))
 
 

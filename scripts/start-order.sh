@@ -5,8 +5,9 @@
 # the 20 MB binary (BENCHMARKS.md, "Start").
 #
 # Run it (valgrind installed; as root the traced service runs as root too)
-# after changes that rename much of what a start runs, and commit the result. An outdated list only costs speed:
-# the linker skips the names it no longer finds.
+# after changes that rename much of what a start runs, and commit the result.
+# An outdated list only costs speed: the linker skips the names it no longer
+# finds.
 #
 # It traces, under valgrind's lackey, the commands a container runs most:
 # `roost start` of a service whose run hook execs `true` (with its vfork
